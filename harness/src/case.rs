@@ -1,0 +1,311 @@
+//! Case files: one JSON file per documented path in `cases/`.
+//!
+//! ```json
+//! { "path": "/drives/{drivesId}/root/createLink",
+//!   "params": { "drivesId": "b!conformance-drive" },
+//!   "body": { "type": "view", "scope": "anonymous" } }
+//! ```
+//!
+//! A [`Case`] only exists once its file has been validated: the template is well-formed, the
+//! defaults name exactly the template's parameters, and the body is a valid createLink request.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::config::json_kind;
+use crate::schema::Schemas;
+
+/// The last segment of every documented path.
+pub const ACTION: &str = "createLink";
+
+/// A documented path template such as `/drives/{drivesId}/items/{driveItemId}/createLink`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathTemplate {
+    raw: String,
+    segments: Vec<Segment>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Segment {
+    Literal(String),
+    Param(String),
+}
+
+impl PathTemplate {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let Some(rest) = raw.strip_prefix('/') else {
+            return Err(format!("path {raw:?} must start with '/'"));
+        };
+        let mut segments = Vec::new();
+        let mut seen = BTreeSet::new();
+        for part in rest.split('/') {
+            if part.is_empty() {
+                return Err(format!("path {raw:?} has an empty segment"));
+            }
+            if let Some(name) = part.strip_prefix('{') {
+                let Some(name) = name.strip_suffix('}') else {
+                    return Err(format!(
+                        "path {raw:?}: segment {part:?} opens '{{' but does not close it"
+                    ));
+                };
+                let mut chars = name.chars();
+                let well_formed = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && chars.all(|c| c.is_ascii_alphanumeric());
+                if !well_formed {
+                    return Err(format!(
+                        "path {raw:?}: parameter {part:?} must be {{name}} with an ASCII letter then letters or digits"
+                    ));
+                }
+                if !seen.insert(name.to_owned()) {
+                    return Err(format!("path {raw:?}: parameter {{{name}}} appears twice"));
+                }
+                segments.push(Segment::Param(name.to_owned()));
+            } else if part.contains(['{', '}', '?', '#', '%', ' ']) {
+                return Err(format!(
+                    "path {raw:?}: segment {part:?} must be a literal or a whole {{parameter}}"
+                ));
+            } else {
+                segments.push(Segment::Literal(part.to_owned()));
+            }
+        }
+        if segments.last() != Some(&Segment::Literal(ACTION.to_owned())) {
+            return Err(format!("path {raw:?} must end in /{ACTION}"));
+        }
+        Ok(PathTemplate {
+            raw: raw.to_owned(),
+            segments,
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.raw
+    }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    pub fn params(&self) -> impl Iterator<Item = &str> {
+        self.segments.iter().filter_map(|s| match s {
+            Segment::Param(name) => Some(name.as_str()),
+            Segment::Literal(_) => None,
+        })
+    }
+
+    /// Whether a request path (already split, percent-encoded segments) fits this template.
+    pub fn matches(&self, path_segments: &[&str]) -> bool {
+        path_segments.len() == self.segments.len()
+            && self
+                .segments
+                .iter()
+                .zip(path_segments)
+                .all(|(s, p)| match s {
+                    Segment::Literal(l) => l == p,
+                    Segment::Param(_) => !p.is_empty(),
+                })
+    }
+}
+
+impl fmt::Display for PathTemplate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.raw)
+    }
+}
+
+/// A validated case.
+#[derive(Clone, Debug)]
+pub struct Case {
+    pub file: PathBuf,
+    pub template: PathTemplate,
+    /// Default values of every parameter of the template, and of no other name.
+    pub params: BTreeMap<String, String>,
+    /// The request body: a JSON object valid against `schemas/request.json`.
+    pub body: Value,
+}
+
+impl Case {
+    /// The test name: the documented request line, so `cargo test -- '/drives/{drivesId}/root'`
+    /// selects cases by their documented template.
+    pub fn name(&self) -> String {
+        format!("POST {}", self.template)
+    }
+}
+
+/// A case file that cannot be used, naming the file and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseError {
+    pub file: PathBuf,
+    pub message: String,
+}
+
+impl fmt::Display for CaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.file.display(), self.message)
+    }
+}
+
+impl std::error::Error for CaseError {}
+
+/// Parses and validates one case file's text.
+pub fn parse_case(file: &Path, text: &str, schemas: &Schemas) -> Result<Case, CaseError> {
+    let err = |message: String| CaseError {
+        file: file.to_owned(),
+        message,
+    };
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
+    let Value::Object(mut map) = value else {
+        return Err(err(format!(
+            "must be a JSON object, not {}",
+            json_kind(&value)
+        )));
+    };
+    for key in map.keys() {
+        if !matches!(key.as_str(), "path" | "params" | "body") {
+            return Err(err(format!(
+                "unknown member {key:?}; a case has \"path\", \"params\" and \"body\""
+            )));
+        }
+    }
+    let template = match map.remove("path") {
+        Some(Value::String(raw)) => PathTemplate::parse(&raw).map_err(err)?,
+        Some(other) => {
+            return Err(err(format!(
+                "\"path\" must be a string, not {}",
+                json_kind(&other)
+            )));
+        }
+        None => return Err(err("missing \"path\"".to_owned())),
+    };
+    let mut params = BTreeMap::new();
+    match map
+        .remove("params")
+        .unwrap_or(Value::Object(Default::default()))
+    {
+        Value::Object(given) => {
+            for (name, value) in given {
+                let Value::String(value) = value else {
+                    return Err(err(format!(
+                        "\"params\".{name} must be a string, not {}",
+                        json_kind(&value)
+                    )));
+                };
+                params.insert(name, value);
+            }
+        }
+        other => {
+            return Err(err(format!(
+                "\"params\" must be an object, not {}",
+                json_kind(&other)
+            )));
+        }
+    }
+    for name in template.params() {
+        if !params.contains_key(name) {
+            return Err(err(format!(
+                "\"params\" has no default for {{{name}}} of {template}"
+            )));
+        }
+    }
+    if let Some(extra) = params.keys().find(|k| !template.params().any(|p| p == *k)) {
+        return Err(err(format!(
+            "\"params\".{extra} is not a parameter of {template}"
+        )));
+    }
+    let body = map
+        .remove("body")
+        .ok_or_else(|| err("missing \"body\"".to_owned()))?;
+    let problems = schemas.check_request(&body);
+    if let Some(first) = problems.first() {
+        return Err(err(format!(
+            "\"body\" is not a valid createLink request: at {:?}: {}",
+            first.pointer, first.reason
+        )));
+    }
+    Ok(Case {
+        file: file.to_owned(),
+        template,
+        params,
+        body,
+    })
+}
+
+/// Loads every `*.json` file of `dir`, sorted by file name, and rejects two cases for one template.
+pub fn load_dir(dir: &Path, schemas: &Schemas) -> Result<Vec<Case>, CaseError> {
+    let dir_err = |message: String| CaseError {
+        file: dir.to_owned(),
+        message,
+    };
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| dir_err(format!("cannot read the cases folder: {e}")))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry
+            .map_err(|e| dir_err(format!("cannot read the cases folder: {e}")))?
+            .path();
+        if path.extension().is_some_and(|e| e == "json") && path.is_file() {
+            files.push(path);
+        }
+    }
+    files.sort();
+    let mut cases: Vec<Case> = Vec::with_capacity(files.len());
+    let mut by_template: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).map_err(|e| CaseError {
+            file: file.clone(),
+            message: format!("cannot read: {e}"),
+        })?;
+        let case = parse_case(&file, &text, schemas)?;
+        if let Some(first) = by_template.insert(case.template.as_str().to_owned(), file.clone()) {
+            return Err(CaseError {
+                file,
+                message: format!(
+                    "{} is already the path of {}; one case per documented path",
+                    case.template,
+                    first.display()
+                ),
+            });
+        }
+        cases.push(case);
+    }
+    if cases.is_empty() {
+        return Err(dir_err("no *.json case files".to_owned()));
+    }
+    Ok(cases)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_are_parsed_strictly() {
+        let t = PathTemplate::parse("/drives/{drivesId}/items/{driveItemId}/createLink").unwrap();
+        assert_eq!(t.params().collect::<Vec<_>>(), ["drivesId", "driveItemId"]);
+        for bad in [
+            "drives/{drivesId}/createLink",
+            "/drives/{drivesId}/root",
+            "/drives/{drivesId}/root/createLink/",
+            "/drives//createLink",
+            "/drives/{drives Id}/createLink",
+            "/drives/{drivesId/createLink",
+            "/drives/x{drivesId}/createLink",
+            "/drives/{1d}/createLink",
+            "/a/{x}/b/{x}/createLink",
+        ] {
+            assert!(PathTemplate::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn templates_match_concrete_paths() {
+        let t = PathTemplate::parse("/drives/{drivesId}/root/createLink").unwrap();
+        assert!(t.matches(&["drives", "b%21x", "root", "createLink"]));
+        assert!(!t.matches(&["drives", "", "root", "createLink"]));
+        assert!(!t.matches(&["drives", "x", "items", "createLink"]));
+        assert!(!t.matches(&["drives", "x", "root"]));
+    }
+}

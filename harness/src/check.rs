@@ -1,0 +1,275 @@
+//! The verdict: a pure function from what came back to the list of problems.
+//!
+//! Nothing here touches the network, so every check is unit-testable with a literal response.
+
+use serde_json::Value;
+
+use crate::config::Profile;
+use crate::media_type::MediaType;
+use crate::schema::{Schemas, Violation, cut};
+
+/// What the target answered, as far as the checks need it.
+#[derive(Clone, Debug)]
+pub struct Response {
+    pub status: u16,
+    /// Every `Content-Type` header value, in order.
+    pub content_types: Vec<String>,
+    pub location: Option<String>,
+    pub body: Body,
+}
+
+#[derive(Clone, Debug)]
+pub enum Body {
+    Complete(Vec<u8>),
+    /// Not read past `limit` bytes; `declared` is the Content-Length, when one was sent.
+    TooLarge {
+        limit: u64,
+        declared: Option<u64>,
+    },
+}
+
+/// How a case's exchange ended.
+#[derive(Clone, Debug)]
+pub enum Exchange {
+    Answered(Response),
+    /// No complete answer: refused, reset, timed out, or a body cut off mid-way.
+    Failed {
+        reason: String,
+    },
+}
+
+/// Which check a problem belongs to; the name printed in reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    Connection,
+    Status,
+    ContentType,
+    Body,
+    Schema,
+}
+
+impl Check {
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::Connection => "connection",
+            Check::Status => "status",
+            Check::ContentType => "content-type",
+            Check::Body => "body",
+            Check::Schema => "schema",
+        }
+    }
+}
+
+/// Graph's error shape: `{"error": {"code", "message", "innerError": {"request-id", "date"}}}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GraphError {
+    pub code: String,
+    pub message: String,
+    pub request_id: Option<String>,
+    pub date: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Problem {
+    Connection {
+        reason: String,
+    },
+    Status {
+        expected: &'static str,
+        actual: u16,
+        location: Option<String>,
+        error: Option<Box<GraphError>>,
+        /// The start of the body, when it is not Graph's error shape.
+        body_start: Option<String>,
+    },
+    ContentType {
+        /// What came back: `None` when the header is missing.
+        actual: Option<String>,
+        why: String,
+    },
+    BodyTooLarge {
+        limit: u64,
+        declared: Option<u64>,
+    },
+    BodyNotJson {
+        reason: String,
+        /// Byte offset where parsing stopped.
+        offset: usize,
+        /// The bytes around `offset`, escaped.
+        context: String,
+    },
+    Schema(Violation),
+}
+
+impl Problem {
+    pub fn check(&self) -> Check {
+        match self {
+            Problem::Connection { .. } => Check::Connection,
+            Problem::Status { .. } => Check::Status,
+            Problem::ContentType { .. } => Check::ContentType,
+            Problem::BodyTooLarge { .. } | Problem::BodyNotJson { .. } => Check::Body,
+            Problem::Schema(_) => Check::Schema,
+        }
+    }
+}
+
+/// The status the profile accepts, as written in reports.
+pub fn expected_status(profile: Profile) -> &'static str {
+    match profile {
+        Profile::Documented => "200 OK (profile documented)",
+        Profile::Graph => "200 OK or 201 Created (profile graph)",
+    }
+}
+
+fn status_ok(profile: Profile, status: u16) -> bool {
+    match profile {
+        Profile::Documented => status == 200,
+        Profile::Graph => status == 200 || status == 201,
+    }
+}
+
+/// All problems of one exchange, in the order status, content-type, body, schema.
+pub fn verdict(profile: Profile, schemas: &Schemas, exchange: &Exchange) -> Vec<Problem> {
+    let response = match exchange {
+        Exchange::Failed { reason } => {
+            return vec![Problem::Connection {
+                reason: reason.clone(),
+            }];
+        }
+        Exchange::Answered(response) => response,
+    };
+    let mut problems = Vec::new();
+    if !status_ok(profile, response.status) {
+        let (error, body_start) = match &response.body {
+            Body::Complete(bytes) => match graph_error(bytes) {
+                Some(error) => (Some(Box::new(error)), None),
+                None => (None, Some(body_start(bytes))),
+            },
+            Body::TooLarge { .. } => (None, None),
+        };
+        problems.push(Problem::Status {
+            expected: expected_status(profile),
+            actual: response.status,
+            location: response.location.clone(),
+            error,
+            body_start,
+        });
+        // Only a success answers with a permission: the content type and body of a 3xx, 4xx or
+        // 5xx would only repeat the status problem in other words.
+        if !(200..300).contains(&response.status) {
+            return problems;
+        }
+    }
+    if let Some(problem) = content_type_problem(&response.content_types) {
+        problems.push(problem);
+    }
+    match &response.body {
+        Body::TooLarge { limit, declared } => problems.push(Problem::BodyTooLarge {
+            limit: *limit,
+            declared: *declared,
+        }),
+        Body::Complete(bytes) => match parse_json(bytes) {
+            Err(problem) => problems.push(problem),
+            Ok(value) => problems.extend(
+                schemas
+                    .check_response(profile, &value)
+                    .into_iter()
+                    .map(Problem::Schema),
+            ),
+        },
+    }
+    problems
+}
+
+fn content_type_problem(values: &[String]) -> Option<Problem> {
+    let why = match values {
+        [] => "missing; expected application/json".to_owned(),
+        [one] => match MediaType::parse(one) {
+            Err(e) => format!("not a valid media type ({e}); expected application/json"),
+            Ok(m) if m.is_json() => return None,
+            Ok(m) => format!("media type is {}; expected application/json", m.essence()),
+        },
+        many => format!(
+            "{} Content-Type headers; expected exactly one, application/json",
+            many.len()
+        ),
+    };
+    Some(Problem::ContentType {
+        actual: (!values.is_empty()).then(|| values.join(", ")),
+        why,
+    })
+}
+
+/// Exactly one JSON document: empty, truncated and trailing bytes all fail.
+pub fn parse_json(bytes: &[u8]) -> Result<Value, Problem> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(Problem::BodyNotJson {
+            reason: "empty body; expected one JSON document".to_owned(),
+            offset: 0,
+            context: String::new(),
+        });
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        let offset = byte_offset(bytes, e.line(), e.column()).min(bytes.len());
+        Problem::BodyNotJson {
+            reason: e.to_string(),
+            offset,
+            context: around(bytes, offset),
+        }
+    })
+}
+
+/// serde_json reports 1-based lines and columns; columns count bytes.
+fn byte_offset(bytes: &[u8], line: usize, column: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match bytes[start..].iter().position(|&b| b == b'\n') {
+            Some(i) => start += i + 1,
+            None => break,
+        }
+    }
+    (start + column).saturating_sub(1)
+}
+
+/// Up to 40 bytes either side of `offset`, escaped, with `⟦here⟧` at the offset.
+fn around(bytes: &[u8], offset: usize) -> String {
+    let from = offset.saturating_sub(40);
+    let to = (offset + 40).min(bytes.len());
+    format!(
+        "{}⟦here⟧{}",
+        escape(&bytes[from..offset]),
+        escape(&bytes[offset..to])
+    )
+}
+
+fn escape(bytes: &[u8]) -> String {
+    bytes.escape_ascii().to_string()
+}
+
+fn body_start(bytes: &[u8]) -> String {
+    if bytes.is_empty() {
+        return "(empty)".to_owned();
+    }
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(400)]);
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    cut(flat.trim(), 200)
+}
+
+/// Reads Graph's error shape, accepting both spellings of `innerError`.
+pub fn graph_error(bytes: &[u8]) -> Option<GraphError> {
+    let value: Value = serde_json::from_slice(bytes).ok()?;
+    let error = value.get("error")?;
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let code = text(error.get("code"))?;
+    let message = text(error.get("message")).unwrap_or_default();
+    let inner = error.get("innerError").or_else(|| error.get("innererror"));
+    Some(GraphError {
+        code,
+        message,
+        request_id: text(inner.and_then(|i| i.get("request-id"))),
+        date: text(inner.and_then(|i| i.get("date"))),
+    })
+}

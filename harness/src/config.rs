@@ -1,0 +1,485 @@
+//! The run's configuration, read from `CREATELINK_*` environment variables.
+//!
+//! Parsing takes a lookup function instead of reading the process environment directly, so every
+//! error path is testable without touching global state.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fmt;
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use reqwest::Url;
+
+pub const BASE_URL: &str = "CREATELINK_BASE_URL";
+pub const TOKEN: &str = "CREATELINK_TOKEN";
+pub const PARAMS: &str = "CREATELINK_PARAMS";
+pub const TIMEOUT_SECS: &str = "CREATELINK_TIMEOUT_SECS";
+pub const PROFILE: &str = "CREATELINK_PROFILE";
+pub const CONCURRENCY: &str = "CREATELINK_CONCURRENCY";
+pub const CASES: &str = "CREATELINK_CASES";
+pub const EXPECTED_FAILURES: &str = "CREATELINK_EXPECTED_FAILURES";
+
+/// Requests in flight at once when `CREATELINK_CONCURRENCY` is unset: enough for the 23
+/// documented paths to run in one round trip, small enough that a generated suite of thousands
+/// of cases opens no more sockets or threads than this.
+pub const DEFAULT_CONCURRENCY: usize = 64;
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Sent when `CREATELINK_TOKEN` is unset: the reference server wants some bearer token.
+const PLACEHOLDER_TOKEN: &str = "createlink-conformance-placeholder-token";
+
+/// Which behaviour the suite holds the target to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    /// The API document: `200 OK` and `{"value": permission}`.
+    Documented,
+    /// The live service: `201 Created` (or `200 OK` for an existing link) and the bare permission.
+    Graph,
+}
+
+impl Profile {
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Documented => "documented",
+            Profile::Graph => "graph",
+        }
+    }
+}
+
+/// The bearer token. It has no `Display`, and its `Debug` is redacted, so it cannot end up in a
+/// report by accident: the only way out is [`Token::expose`], used to build the header.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    pub fn new(value: impl Into<String>) -> Self {
+        Token(value.into())
+    }
+
+    pub fn placeholder() -> Self {
+        Token(PLACEHOLDER_TOKEN.to_owned())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// Path-parameter values from `CREATELINK_PARAMS`. Names are checked against the loaded cases
+/// later, by [`ParamOverrides::check_names`], since only the cases know which names exist.
+#[derive(Clone, Debug, Default)]
+pub struct ParamOverrides {
+    pub file: Option<PathBuf>,
+    pub values: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `None`: run against the built-in reference server.
+    pub base_url: Option<Url>,
+    pub token: Token,
+    pub params: ParamOverrides,
+    pub timeout: Duration,
+    pub profile: Profile,
+    /// `None`: [`DEFAULT_CONCURRENCY`].
+    pub concurrency: Option<NonZeroUsize>,
+    pub cases_dir: PathBuf,
+    pub schemas_dir: PathBuf,
+    pub expected_failures: Option<PathBuf>,
+}
+
+/// A configuration error always names the variable (and the file, where there is one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+impl ConfigError {
+    pub fn new(variable: &'static str, message: impl Into<String>) -> Self {
+        ConfigError {
+            variable,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The repository's own `cases/` and `schemas/`, found from where the crate was built.
+pub fn repo_dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(name)
+}
+
+impl Config {
+    /// Defaults for everything: the built-in server, the documented profile, the repo's cases.
+    pub fn defaults() -> Self {
+        Config {
+            base_url: None,
+            token: Token::placeholder(),
+            params: ParamOverrides::default(),
+            timeout: DEFAULT_TIMEOUT,
+            profile: Profile::Documented,
+            concurrency: None,
+            cases_dir: repo_dir("cases"),
+            schemas_dir: repo_dir("schemas"),
+            expected_failures: None,
+        }
+    }
+
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var_os(name))
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Result<Self, ConfigError> {
+        let text = |name: &'static str| -> Result<Option<String>, ConfigError> {
+            match lookup(name) {
+                None => Ok(None),
+                Some(value) => value
+                    .into_string()
+                    .map(Some)
+                    .map_err(|_| ConfigError::new(name, "is not valid UTF-8")),
+            }
+        };
+        let mut config = Config::defaults();
+        if let Some(raw) = text(BASE_URL)? {
+            config.base_url = Some(parse_base_url(&raw)?);
+        }
+        if let Some(raw) = text(TOKEN)? {
+            config.token = parse_token(raw)?;
+        }
+        if let Some(raw) = text(PARAMS)? {
+            config.params = read_params(Path::new(&raw))?;
+        }
+        if let Some(raw) = text(TIMEOUT_SECS)? {
+            config.timeout = Duration::from_secs(positive(TIMEOUT_SECS, &raw, "seconds")? as u64);
+        }
+        if let Some(raw) = text(PROFILE)? {
+            config.profile = match raw.as_str() {
+                "documented" => Profile::Documented,
+                "graph" => Profile::Graph,
+                other => {
+                    return Err(ConfigError::new(
+                        PROFILE,
+                        format!("unknown profile {other:?}; expected \"documented\" or \"graph\""),
+                    ));
+                }
+            };
+        }
+        if let Some(raw) = text(CONCURRENCY)? {
+            config.concurrency = NonZeroUsize::new(positive(CONCURRENCY, &raw, "requests")?);
+        }
+        if let Some(raw) = text(CASES)? {
+            let dir = PathBuf::from(&raw);
+            if !dir.is_dir() {
+                return Err(ConfigError::new(
+                    CASES,
+                    format!("{raw:?} is not a directory of case files"),
+                ));
+            }
+            config.cases_dir = dir;
+        }
+        if let Some(raw) = text(EXPECTED_FAILURES)? {
+            config.expected_failures = Some(PathBuf::from(raw));
+        }
+        Ok(config)
+    }
+
+    pub fn concurrency(&self) -> usize {
+        self.concurrency
+            .map_or(DEFAULT_CONCURRENCY, NonZeroUsize::get)
+    }
+}
+
+fn positive(variable: &'static str, raw: &str, unit: &str) -> Result<usize, ConfigError> {
+    match raw.trim().parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(ConfigError::new(
+            variable,
+            format!("expected a positive whole number of {unit}, got {raw:?}"),
+        )),
+    }
+}
+
+pub fn parse_base_url(raw: &str) -> Result<Url, ConfigError> {
+    let err = |why: &str| {
+        ConfigError::new(
+            BASE_URL,
+            format!(
+                "{raw:?} {why}; expected an http(s) URL such as https://graph.microsoft.com/beta"
+            ),
+        )
+    };
+    let url = Url::parse(raw.trim()).map_err(|e| err(&format!("is not a URL ({e})")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(err(&format!("has scheme {:?}", url.scheme())));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(err("has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(err("has a query or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        // Credentials in the URL would be printed in every curl line; the token variable is the
+        // place for them.
+        return Err(ConfigError::new(
+            BASE_URL,
+            "contains user credentials; pass the token in CREATELINK_TOKEN instead",
+        ));
+    }
+    Ok(url)
+}
+
+fn parse_token(raw: String) -> Result<Token, ConfigError> {
+    // The messages never quote the value: it is a secret.
+    if raw.is_empty() {
+        return Err(ConfigError::new(
+            TOKEN,
+            "is set but empty; unset it to use a placeholder token",
+        ));
+    }
+    if !raw.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+        return Err(ConfigError::new(
+            TOKEN,
+            "contains white space, control or non-ASCII characters, which cannot be sent in an \
+             Authorization header (the value is not shown)",
+        ));
+    }
+    Ok(Token(raw))
+}
+
+fn read_params(path: &Path) -> Result<ParamOverrides, ConfigError> {
+    let shown = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ConfigError::new(PARAMS, format!("cannot read {shown}: {e}")))?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| ConfigError::new(PARAMS, format!("{shown} is not valid JSON: {e}")))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(ConfigError::new(
+            PARAMS,
+            format!(
+                "{shown} must hold a JSON object from parameter names to strings, not {}",
+                json_kind(&value)
+            ),
+        ));
+    };
+    let mut values = BTreeMap::new();
+    for (key, value) in map {
+        match value {
+            serde_json::Value::String(s) => {
+                values.insert(key, s);
+            }
+            other => {
+                return Err(ConfigError::new(
+                    PARAMS,
+                    format!(
+                        "{shown}: key {key:?} must be a string, not {}",
+                        json_kind(&other)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(ParamOverrides {
+        file: Some(path.to_owned()),
+        values,
+    })
+}
+
+impl ParamOverrides {
+    /// Rejects a name that no case uses, most likely a typo (`driveId` for `drivesId`).
+    pub fn check_names(&self, known: &[&str]) -> Result<(), ConfigError> {
+        for key in self.values.keys() {
+            if known.contains(&key.as_str()) {
+                continue;
+            }
+            let file = self
+                .file
+                .as_deref()
+                .map_or_else(String::new, |f| format!("{}: ", f.display()));
+            let suggestion = known
+                .iter()
+                .map(|k| (edit_distance(k, key), k))
+                .filter(|(d, _)| *d <= 2)
+                .min()
+                .map_or_else(String::new, |(_, k)| format!(" (did you mean {k:?}?)"));
+            let mut names = known.to_vec();
+            names.sort_unstable();
+            names.dedup();
+            return Err(ConfigError::new(
+                PARAMS,
+                format!(
+                    "{file}key {key:?} is not a path parameter of any case{suggestion}; known: {}",
+                    names.join(", ")
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn from(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| {
+            vars.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| OsString::from(v))
+        })
+    }
+
+    #[test]
+    fn nothing_set_means_defaults() {
+        let c = from(&[]).unwrap();
+        assert!(c.base_url.is_none());
+        assert_eq!(c.profile, Profile::Documented);
+        assert_eq!(c.timeout, DEFAULT_TIMEOUT);
+        assert_eq!(c.concurrency(), DEFAULT_CONCURRENCY);
+    }
+
+    #[test]
+    fn base_url_must_be_http() {
+        for bad in [
+            "ftp://example.com/beta",
+            "not a url",
+            "graph.microsoft.com/beta",
+            "http://",
+        ] {
+            let e = from(&[(BASE_URL, bad)]).unwrap_err();
+            assert_eq!(e.variable, BASE_URL, "{bad}");
+            assert!(e.to_string().starts_with("CREATELINK_BASE_URL: "), "{e}");
+        }
+        let e = from(&[(BASE_URL, "https://user:pw@example.com/")]).unwrap_err();
+        assert!(!e.to_string().contains("pw"), "{e}");
+        assert!(from(&[(BASE_URL, "https://graph.microsoft.com/beta")]).is_ok());
+    }
+
+    #[test]
+    fn timeout_and_concurrency_must_be_positive_whole_numbers() {
+        for bad in ["0", "-1", "1.5", "ten", ""] {
+            assert_eq!(
+                from(&[(TIMEOUT_SECS, bad)]).unwrap_err().variable,
+                TIMEOUT_SECS
+            );
+            assert_eq!(
+                from(&[(CONCURRENCY, bad)]).unwrap_err().variable,
+                CONCURRENCY
+            );
+        }
+        let c = from(&[(TIMEOUT_SECS, "5"), (CONCURRENCY, "3")]).unwrap();
+        assert_eq!(c.timeout, Duration::from_secs(5));
+        assert_eq!(c.concurrency(), 3);
+    }
+
+    #[test]
+    fn profile_is_one_of_two_names() {
+        assert_eq!(from(&[(PROFILE, "graph")]).unwrap().profile, Profile::Graph);
+        let e = from(&[(PROFILE, "Graph")]).unwrap_err();
+        assert_eq!(e.variable, PROFILE);
+        assert!(e.message.contains("\"Graph\""), "{e}");
+    }
+
+    #[test]
+    fn token_errors_never_show_the_token() {
+        let e = from(&[(TOKEN, "secret value")]).unwrap_err();
+        assert_eq!(e.variable, TOKEN);
+        assert!(!e.to_string().contains("secret"), "{e}");
+        assert_eq!(from(&[(TOKEN, "")]).unwrap_err().variable, TOKEN);
+        let c = from(&[(TOKEN, "s3cret")]).unwrap();
+        assert!(!format!("{c:?}").contains("s3cret"));
+    }
+
+    #[test]
+    fn params_file_errors_name_the_file_and_key() {
+        let dir = std::env::temp_dir().join(format!("createlink-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, text: &str| {
+            let p = dir.join(name);
+            std::fs::write(&p, text).unwrap();
+            p.display().to_string()
+        };
+        let missing = dir.join("missing.json").display().to_string();
+        let e = from(&[(PARAMS, &missing)]).unwrap_err();
+        assert!(e.variable == PARAMS && e.message.contains(&missing), "{e}");
+
+        let bad = write("bad.json", "{\"drivesId\": ");
+        let e = from(&[(PARAMS, &bad)]).unwrap_err();
+        assert!(
+            e.message.contains(&bad) && e.message.contains("not valid JSON"),
+            "{e}"
+        );
+
+        let array = write("array.json", "[]");
+        assert!(
+            from(&[(PARAMS, &array)])
+                .unwrap_err()
+                .message
+                .contains("object")
+        );
+
+        let number = write("number.json", "{\"drivesId\": 5}");
+        let e = from(&[(PARAMS, &number)]).unwrap_err();
+        assert!(
+            e.message.contains("\"drivesId\"") && e.message.contains(&number),
+            "{e}"
+        );
+
+        let typo = write("typo.json", "{\"driveId\": \"x\"}");
+        let overrides = from(&[(PARAMS, &typo)]).unwrap().params;
+        let e = overrides.check_names(&["drivesId", "groupId"]).unwrap_err();
+        assert_eq!(e.variable, PARAMS);
+        assert!(
+            e.message.contains("\"driveId\"") && e.message.contains(&typo),
+            "{e}"
+        );
+        assert!(e.message.contains("did you mean \"drivesId\""), "{e}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

@@ -1,0 +1,17 @@
+//! A conformance harness for Microsoft Graph's `createLink` action (beta).
+//!
+//! The interesting part is [`check::verdict`], a pure function from a response to its problems;
+//! the rest loads data ([`config`], [`case`], [`schema`]), sends requests ([`request`],
+//! [`runner`]), serves a reference implementation ([`reference`]) and reports ([`report`]).
+
+pub mod case;
+pub mod check;
+pub mod config;
+pub mod expected;
+pub mod media_type;
+pub mod reference;
+pub mod report;
+pub mod request;
+pub mod runner;
+pub mod schema;
+pub mod suite;

@@ -1,0 +1,210 @@
+//! A parsed `Content-Type` value (RFC 9110 §8.3.1): `type "/" subtype *( OWS ";" OWS parameter )`.
+//!
+//! A prefix test would take `application/jsonx` or `application/json-patch+json` for JSON; the
+//! parser compares the essence (`type/subtype`) exactly, case-insensitively.
+
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MediaType {
+    /// Lower-cased.
+    pub essence_type: String,
+    /// Lower-cased.
+    pub subtype: String,
+    /// Names lower-cased, values as sent (unquoted).
+    pub params: Vec<(String, String)>,
+}
+
+impl MediaType {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut p = Parser {
+            s: raw.as_bytes(),
+            at: 0,
+        };
+        p.skip_ows();
+        let essence_type = p.token().ok_or_else(|| "no type before '/'".to_owned())?;
+        if !p.eat(b'/') {
+            return Err(format!("expected '/' after {essence_type:?}"));
+        }
+        let subtype = p.token().ok_or_else(|| "no subtype after '/'".to_owned())?;
+        let mut params = Vec::new();
+        loop {
+            p.skip_ows();
+            if p.done() {
+                break;
+            }
+            if !p.eat(b';') {
+                return Err(format!("unexpected {:?} at byte {}", p.rest(), p.at));
+            }
+            p.skip_ows();
+            if p.done() {
+                break; // A trailing ';' is tolerated, as browsers and most servers do.
+            }
+            let name = p
+                .token()
+                .ok_or_else(|| format!("bad parameter name at byte {}", p.at))?;
+            if !p.eat(b'=') {
+                return Err(format!("parameter {name:?} has no '='"));
+            }
+            let value = if p.peek() == Some(b'"') {
+                p.quoted()?
+            } else {
+                p.token()
+                    .ok_or_else(|| format!("parameter {name:?} has no value"))?
+            };
+            params.push((name.to_ascii_lowercase(), value));
+        }
+        Ok(MediaType {
+            essence_type: essence_type.to_ascii_lowercase(),
+            subtype: subtype.to_ascii_lowercase(),
+            params,
+        })
+    }
+
+    /// `type/subtype`, lower-cased.
+    pub fn essence(&self) -> String {
+        format!("{}/{}", self.essence_type, self.subtype)
+    }
+
+    pub fn is_json(&self) -> bool {
+        self.essence_type == "application" && self.subtype == "json"
+    }
+}
+
+impl fmt::Display for MediaType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.essence_type, self.subtype)?;
+        for (name, value) in &self.params {
+            write!(f, ";{name}={value}")?;
+        }
+        Ok(())
+    }
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    at: usize,
+}
+
+impl Parser<'_> {
+    fn done(&self) -> bool {
+        self.at >= self.s.len()
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.at).copied()
+    }
+
+    fn rest(&self) -> String {
+        String::from_utf8_lossy(&self.s[self.at..]).into_owned()
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        if self.peek() == Some(b) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn skip_ows(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t')) {
+            self.at += 1;
+        }
+    }
+
+    /// `token = 1*tchar`
+    fn token(&mut self) -> Option<String> {
+        let start = self.at;
+        while self.peek().is_some_and(is_tchar) {
+            self.at += 1;
+        }
+        (self.at > start).then(|| String::from_utf8_lossy(&self.s[start..self.at]).into_owned())
+    }
+
+    /// `quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE`
+    fn quoted(&mut self) -> Result<String, String> {
+        let start = self.at;
+        self.at += 1;
+        let mut out = Vec::new();
+        loop {
+            match self.peek() {
+                None => return Err(format!("unterminated quoted string at byte {start}")),
+                Some(b'"') => {
+                    self.at += 1;
+                    return Ok(String::from_utf8_lossy(&out).into_owned());
+                }
+                Some(b'\\') => {
+                    self.at += 1;
+                    let escaped = self
+                        .peek()
+                        .ok_or_else(|| format!("unterminated quoted string at byte {start}"))?;
+                    out.push(escaped);
+                    self.at += 1;
+                }
+                Some(b) => {
+                    out.push(b);
+                    self.at += 1;
+                }
+            }
+        }
+    }
+}
+
+fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_with_any_parameters_is_json() {
+        for ok in [
+            "application/json",
+            "Application/JSON",
+            "application/json; charset=utf-8",
+            "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+            "application/json ; charset=\"utf-8\"",
+            "application/json;",
+        ] {
+            let m = MediaType::parse(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
+            assert!(m.is_json(), "{ok}");
+        }
+        let m = MediaType::parse("application/json;odata.metadata=minimal;IEEE754Compatible=false")
+            .unwrap();
+        assert_eq!(m.params[1], ("ieee754compatible".into(), "false".into()));
+    }
+
+    #[test]
+    fn other_types_are_not_json() {
+        for other in [
+            "text/plain",
+            "text/json",
+            "application/problem+json",
+            "application/jsonx",
+            "application/json-patch+json",
+            "application/xml",
+        ] {
+            assert!(!MediaType::parse(other).unwrap().is_json(), "{other}");
+        }
+    }
+
+    #[test]
+    fn malformed_values_are_errors() {
+        for bad in [
+            "",
+            "application",
+            "application/",
+            "/json",
+            "application/json charset=utf-8",
+            "application/json; charset",
+            "application/json; charset=\"utf-8",
+            "application json",
+        ] {
+            assert!(MediaType::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The built-in reference server: the 23 documented paths answered the way the document says.
+//!
+//! It is what `cargo test --test conformance` runs against when no target is given, and the
+//! starting point the harness's own tests break on purpose. It is strict about requests, so a
+//! harness that sent a wrong request would fail against it too.
+
+use std::sync::Arc;
+
+use reqwest::Url;
+use serde_json::{Value, json};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
+
+use crate::case::PathTemplate;
+use crate::config::Profile;
+use crate::media_type::MediaType;
+use crate::schema::Schemas;
+
+/// The version prefix the reference server serves under, like Graph's `/beta`.
+pub const PREFIX: &str = "/beta";
+
+pub const CONTENT_TYPE: &str = "application/json; odata.metadata=minimal; charset=utf-8";
+
+pub struct ReferenceServer {
+    // Dropping the MockServer stops it.
+    _server: MockServer,
+    base_url: Url,
+}
+
+impl ReferenceServer {
+    pub async fn start(
+        templates: Vec<PathTemplate>,
+        profile: Profile,
+        schemas: Arc<Schemas>,
+    ) -> Self {
+        let server = MockServer::builder()
+            .disable_request_recording()
+            .start()
+            .await;
+        Mock::given(any())
+            .respond_with(Reference {
+                templates,
+                profile,
+                schemas,
+            })
+            .mount(&server)
+            .await;
+        let base_url = Url::parse(&format!("{}{PREFIX}", server.uri()))
+            .expect("wiremock serves on an http URL");
+        ReferenceServer {
+            _server: server,
+            base_url,
+        }
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+}
+
+struct Reference {
+    templates: Vec<PathTemplate>,
+    profile: Profile,
+    schemas: Arc<Schemas>,
+}
+
+impl Respond for Reference {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        match self.answer(request) {
+            Ok(permission) => success(self.profile, permission),
+            Err((status, code, message)) => error(status, code, &message),
+        }
+    }
+}
+
+impl Reference {
+    /// The permission to create, or why the request is refused: (status, code, message).
+    fn answer(&self, request: &Request) -> Result<Value, (u16, &'static str, String)> {
+        let path = request.url.path();
+        let segments: Vec<&str> = match path.strip_prefix(PREFIX) {
+            Some(rest) if rest.starts_with('/') => rest[1..].split('/').collect(),
+            _ => {
+                let message = format!("no resource at {path}; the API is served under {PREFIX}");
+                return Err((404, "itemNotFound", message));
+            }
+        };
+        if !self.templates.iter().any(|t| t.matches(&segments)) {
+            let message = format!("{path} matches no documented createLink path");
+            return Err((404, "itemNotFound", message));
+        }
+        if request.method.as_str() != "POST" {
+            let message = format!("{} is not allowed; createLink is a POST", request.method);
+            return Err((405, "methodNotAllowed", message));
+        }
+        let authorized = request
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .is_some_and(|token| !token.trim().is_empty());
+        if !authorized {
+            let message = "Access token is empty.".to_owned();
+            return Err((401, "InvalidAuthenticationToken", message));
+        }
+        let json_request = request
+            .headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| MediaType::parse(v).ok())
+            .is_some_and(|m| m.is_json());
+        if !json_request {
+            let message = "The request body must be application/json.".to_owned();
+            return Err((415, "unsupportedMediaType", message));
+        }
+        let body: Value = serde_json::from_slice(&request.body).map_err(|e| {
+            let message = format!("The request body is not JSON: {e}");
+            (400, "invalidRequest", message)
+        })?;
+        if let Some(v) = self.schemas.check_request(&body).first() {
+            let message = format!("Invalid request at {:?}: {}", v.pointer, v.reason);
+            return Err((400, "invalidRequest", message));
+        }
+        Ok(permission(path, &body))
+    }
+}
+
+/// The permission the reference server creates for a valid request on `path`.
+pub fn permission(path: &str, request: &Value) -> Value {
+    let text = |name: &str, default: &str| {
+        request
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or(default)
+            .to_owned()
+    };
+    let link_type = text("type", "view");
+    let id = format!("{:016x}", fnv1a(path.as_bytes()));
+    let mut permission = json!({
+        "@odata.type": "#microsoft.graph.permission",
+        "id": id,
+        "roles": [if link_type == "edit" { "write" } else { "read" }],
+        "shareId": format!("s!{id}"),
+        "hasPassword": request.get("password").is_some(),
+        "link": {
+            "@odata.type": "#microsoft.graph.sharingLink",
+            "type": link_type,
+            "scope": text("scope", "anonymous"),
+            "webUrl": format!("https://contoso.invalid/s/{id}"),
+            "preventsDownload": false
+        }
+    });
+    if let Some(expiry) = request.get("expirationDateTime") {
+        permission["expirationDateTime"] = expiry.clone();
+    }
+    permission
+}
+
+/// The success answer under `profile`: 200 and `{"value": ...}` as documented, or the live
+/// service's 201 and bare permission.
+pub fn success(profile: Profile, permission: Value) -> ResponseTemplate {
+    let (status, body) = match profile {
+        Profile::Documented => (200, json!({ "value": permission })),
+        Profile::Graph => (201, permission),
+    };
+    ResponseTemplate::new(status).set_body_raw(body.to_string().into_bytes(), CONTENT_TYPE)
+}
+
+/// Graph's error shape.
+pub fn error(status: u16, code: &str, message: &str) -> ResponseTemplate {
+    let body = json!({
+        "error": {
+            "code": code,
+            "message": message,
+            "innerError": {
+                "request-id": "00000000-0000-0000-0000-000000000000",
+                "date": "2026-01-01T00:00:00"
+            }
+        }
+    });
+    ResponseTemplate::new(status).set_body_raw(body.to_string().into_bytes(), "application/json")
+}
+
+/// A stable id per path, so repeated runs answer alike.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}

@@ -1,0 +1,94 @@
+//! The request a case sends: URL, headers and body, and its `curl` rendering.
+
+use std::collections::BTreeMap;
+
+use reqwest::Url;
+
+use crate::case::{Case, Segment};
+use crate::config::TOKEN;
+
+/// Everything about a case's request except the token, which is added only when it is sent.
+#[derive(Clone, Debug)]
+pub struct PreparedRequest {
+    pub url: Url,
+    /// The body exactly as sent: compact JSON.
+    pub body: String,
+}
+
+impl PreparedRequest {
+    /// The case's request against `base`, with `overrides` taking precedence over its defaults.
+    pub fn new(base: &Url, case: &Case, overrides: &BTreeMap<String, String>) -> Self {
+        let mut path = base.path().trim_end_matches('/').to_owned();
+        for segment in case.template.segments() {
+            path.push('/');
+            match segment {
+                Segment::Literal(text) => path.push_str(text),
+                Segment::Param(name) => {
+                    let value = overrides
+                        .get(name)
+                        .or_else(|| case.params.get(name))
+                        .map_or("", String::as_str);
+                    path.push_str(&encode_segment(value));
+                }
+            }
+        }
+        let mut url = base.clone();
+        url.set_path(&path);
+        PreparedRequest {
+            url,
+            body: case.body.to_string(),
+        }
+    }
+
+    /// A shell command that sends exactly this request. The token is written as a reference to
+    /// the environment variable, never as its value.
+    pub fn curl(&self) -> String {
+        format!(
+            "curl -sS -i -X POST {} \\\n  -H \"Authorization: Bearer ${TOKEN}\" \\\n  -H 'Content-Type: application/json' \\\n  --data-raw {}",
+            shell_quote(self.url.as_str()),
+            shell_quote(&self.body)
+        )
+    }
+}
+
+/// Percent-encodes a path-parameter value as one path segment. Everything but RFC 3986's
+/// unreserved characters, sub-delims, ':' and '@' is encoded, so '/', '?', '#', '%', space and
+/// non-ASCII never change the shape of the path. A segment of only dots is encoded too, since
+/// URL parsers would otherwise treat `.` and `..` as path navigation.
+pub fn encode_segment(value: &str) -> String {
+    let only_dots = !value.is_empty() && value.bytes().all(|b| b == b'.');
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        let keep = !only_dots && (b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b));
+        if keep {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Single-quotes for a POSIX shell.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_and_non_ascii_characters_are_encoded() {
+        assert_eq!(encode_segment("a/b?c#d%e f"), "a%2Fb%3Fc%23d%25e%20f");
+        assert_eq!(encode_segment("é"), "%C3%A9");
+        assert_eq!(encode_segment("b!x,y:z@w"), "b!x,y:z@w");
+        assert_eq!(encode_segment(".."), "%2E%2E");
+        assert_eq!(encode_segment("a.b"), "a.b");
+    }
+
+    #[test]
+    fn shell_quoting_survives_single_quotes() {
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+}

@@ -1,0 +1,187 @@
+//! Sends requests: one tokio runtime and one HTTP client for the whole run.
+
+use std::error::Error as _;
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION};
+use reqwest::{Client, Url};
+use tokio::runtime::{Handle, Runtime};
+
+use crate::check::{Body, Exchange, Response};
+use crate::config::{Config, TIMEOUT_SECS, Token};
+use crate::request::PreparedRequest;
+
+/// Bodies are read up to this many bytes; a larger one fails its case without being buffered.
+pub const BODY_LIMIT: u64 = 16 * 1024 * 1024;
+
+pub struct Executor {
+    // The client's pooled connections belong to this runtime; both live for the whole run.
+    runtime: Runtime,
+    client: Client,
+    authorization: HeaderValue,
+    timeout: Duration,
+    body_limit: u64,
+}
+
+impl Executor {
+    pub fn new(config: &Config) -> Result<Self, String> {
+        // rustls is built with ring instead of reqwest's default aws-lc (see Cargo.toml); it
+        // has to be installed as the process default once. A second install is a no-op.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            // Requests are I/O-bound; the test threads block on them, two workers drive them.
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        let loopback = config
+            .base_url
+            .as_ref()
+            .is_none_or(|u| matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")));
+        let mut builder = Client::builder()
+            // A 3xx is a result to report, not a hop to take.
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            .tcp_nodelay(true);
+        if loopback {
+            // A proxy from the environment must not intercept the built-in or a local server.
+            builder = builder.no_proxy();
+        }
+        let client = builder
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))?;
+        Ok(Executor {
+            runtime,
+            client,
+            authorization: authorization(&config.token),
+            timeout: config.timeout,
+            body_limit: BODY_LIMIT,
+        })
+    }
+
+    /// A smaller body limit, for tests of the limit itself.
+    pub fn with_body_limit(mut self, limit: u64) -> Self {
+        self.body_limit = limit;
+        self
+    }
+
+    pub fn handle(&self) -> &Handle {
+        self.runtime.handle()
+    }
+
+    /// Sends the request and reads the answer, blocking the calling (test) thread.
+    pub fn send(&self, request: &PreparedRequest) -> Exchange {
+        self.runtime.block_on(self.send_async(request))
+    }
+
+    pub async fn send_async(&self, request: &PreparedRequest) -> Exchange {
+        match self.exchange(request).await {
+            Ok(response) => Exchange::Answered(response),
+            Err(e) => Exchange::Failed {
+                reason: self.describe(&request.url, &e),
+            },
+        }
+    }
+
+    async fn exchange(&self, request: &PreparedRequest) -> Result<Response, reqwest::Error> {
+        let mut response = self
+            .client
+            .post(request.url.clone())
+            .header(AUTHORIZATION, self.authorization.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .body(request.body.clone())
+            .send()
+            .await?;
+        let headers = response.headers();
+        let content_types = headers
+            .get_all(CONTENT_TYPE)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect();
+        let location = headers
+            .get(LOCATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let status = response.status().as_u16();
+        let declared = response.content_length();
+        let body = if declared.is_some_and(|n| n > self.body_limit) {
+            Body::TooLarge {
+                limit: self.body_limit,
+                declared,
+            }
+        } else {
+            let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
+            let mut too_large = false;
+            while let Some(chunk) = response.chunk().await? {
+                if (bytes.len() + chunk.len()) as u64 > self.body_limit {
+                    too_large = true;
+                    break;
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            if too_large {
+                Body::TooLarge {
+                    limit: self.body_limit,
+                    declared,
+                }
+            } else {
+                Body::Complete(bytes)
+            }
+        };
+        Ok(Response {
+            status,
+            content_types,
+            location,
+            body,
+        })
+    }
+
+    fn describe(&self, url: &Url, e: &reqwest::Error) -> String {
+        let target = match (url.host_str(), url.port_or_known_default()) {
+            (Some(host), Some(port)) => format!("{host}:{port}"),
+            _ => url.to_string(),
+        };
+        if e.is_timeout() {
+            format!(
+                "no complete answer from {target} within {} s ({TIMEOUT_SECS}): {}",
+                self.timeout.as_secs_f64(),
+                chain(e)
+            )
+        } else if e.is_connect() {
+            format!("cannot connect to {target}: {}", chain(e))
+        } else if e.is_body() || e.is_decode() {
+            format!(
+                "the answer from {target} broke off while reading its body: {}",
+                chain(e)
+            )
+        } else {
+            format!("request to {target} failed: {}", chain(e))
+        }
+    }
+}
+
+fn authorization(token: &Token) -> HeaderValue {
+    let mut value = HeaderValue::from_str(&format!("Bearer {}", token.expose()))
+        // Config rejects tokens with bytes a header cannot carry; this is only reached by a
+        // hand-built Config, and must not print the token.
+        .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid-token"));
+    value.set_sensitive(true);
+    value
+}
+
+/// The error's sources, outermost first, each said once (hyper repeats its inner errors).
+fn chain(e: &reqwest::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        source = s.source();
+    }
+    if parts.is_empty() {
+        parts.push(e.to_string());
+    }
+    parts.join(": ")
+}

@@ -1,0 +1,240 @@
+//! The conformance suite: cases turned into libtest-mimic trials, run against the target.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use reqwest::Url;
+
+use crate::case::{self, Case};
+use crate::check::{self, Problem};
+use crate::config::{Config, Profile};
+use crate::expected::{Entry, ExpectedFailures};
+use crate::reference::ReferenceServer;
+use crate::report;
+use crate::request::PreparedRequest;
+use crate::runner::Executor;
+use crate::schema::Schemas;
+
+/// Everything a run needs, built once and shared by the trials.
+pub struct Suite {
+    config: Config,
+    schemas: Arc<Schemas>,
+    cases: Vec<Case>,
+    expected: ExpectedFailures,
+    executor: Executor,
+    base_url: Url,
+    // Kept alive for the run when there is no target.
+    reference: Option<ReferenceServer>,
+}
+
+/// What one case came to.
+#[derive(Debug)]
+pub struct CaseOutcome {
+    pub request: PreparedRequest,
+    pub problems: Vec<Problem>,
+}
+
+impl CaseOutcome {
+    pub fn passed(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    pub fn report(&self) -> String {
+        report::render(&self.problems, &self.request)
+    }
+}
+
+/// Files and settings that hold no network state; enough to list the trials.
+pub struct Plan {
+    pub config: Config,
+    pub schemas: Arc<Schemas>,
+    pub cases: Vec<Case>,
+    pub expected: ExpectedFailures,
+}
+
+impl Plan {
+    /// Loads schemas, cases and the expected-failures file, and checks the parameter overrides.
+    pub fn load(config: Config) -> Result<Self, String> {
+        let schemas = Arc::new(Schemas::load(&config.schemas_dir).map_err(|e| e.to_string())?);
+        let cases = case::load_dir(&config.cases_dir, &schemas).map_err(|e| e.to_string())?;
+        let known: Vec<&str> = cases.iter().flat_map(|c| c.template.params()).collect();
+        config
+            .params
+            .check_names(&known)
+            .map_err(|e| e.to_string())?;
+        let expected = match &config.expected_failures {
+            Some(file) => ExpectedFailures::load(file, &cases)?,
+            None => ExpectedFailures::default(),
+        };
+        Ok(Plan {
+            config,
+            schemas,
+            cases,
+            expected,
+        })
+    }
+}
+
+impl Suite {
+    pub fn new(config: Config) -> Result<Self, String> {
+        Self::from_plan(Plan::load(config)?)
+    }
+
+    /// Starts the client, and the reference server when the configuration names no target.
+    pub fn from_plan(plan: Plan) -> Result<Self, String> {
+        let Plan {
+            config,
+            schemas,
+            cases,
+            expected,
+        } = plan;
+        let executor = Executor::new(&config)?;
+        let (base_url, reference) = match &config.base_url {
+            Some(url) => (url.clone(), None),
+            None => {
+                let templates = cases.iter().map(|c| c.template.clone()).collect();
+                let server = executor.handle().block_on(ReferenceServer::start(
+                    templates,
+                    config.profile,
+                    schemas.clone(),
+                ));
+                (server.base_url().clone(), Some(server))
+            }
+        };
+        Ok(Suite {
+            config,
+            schemas,
+            cases,
+            expected,
+            executor,
+            base_url,
+            reference,
+        })
+    }
+
+    pub fn cases(&self) -> &[Case] {
+        &self.cases
+    }
+
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    pub fn profile(&self) -> Profile {
+        self.config.profile
+    }
+
+    pub fn uses_reference_server(&self) -> bool {
+        self.reference.is_some()
+    }
+
+    pub fn executor(&self) -> &Executor {
+        &self.executor
+    }
+
+    /// The request `case` sends to this run's target.
+    pub fn request(&self, case: &Case) -> PreparedRequest {
+        PreparedRequest::new(&self.base_url, case, &self.config.params.values)
+    }
+
+    /// Sends `case` and judges the answer (blocking).
+    pub fn run_case(&self, case: &Case) -> CaseOutcome {
+        let request = self.request(case);
+        let exchange = self.executor.send(&request);
+        self.judge(request, &exchange)
+    }
+
+    pub fn judge(&self, request: PreparedRequest, exchange: &check::Exchange) -> CaseOutcome {
+        CaseOutcome {
+            problems: check::verdict(self.config.profile, &self.schemas, exchange),
+            request,
+        }
+    }
+
+    /// The trial result of `case`, taking the expected-failures file into account.
+    pub fn trial_result(&self, case: &Case) -> Result<Completion, Failed> {
+        let outcome = self.run_case(case);
+        settle(&outcome, self.expected.entry(case))
+    }
+}
+
+/// Turns an outcome into a trial result: an expected failure does not fail the run, and an
+/// expected failure that passes does, so the fix is noticed and the entry removed.
+pub fn settle(outcome: &CaseOutcome, entry: Option<Entry>) -> Result<Completion, Failed> {
+    match (outcome.passed(), entry) {
+        (true, None) => Ok(Completion::Completed),
+        (false, None) => Err(outcome.report().into()),
+        (false, Some(entry)) => {
+            let count = outcome.problems.len();
+            Ok(Completion::ignored_with(format!(
+                "expected failure, listed at {entry} ({count} problem{}: first [{}])",
+                if count == 1 { "" } else { "s" },
+                outcome.problems[0].check().name()
+            )))
+        }
+        (true, Some(entry)) => Err(format!(
+            "passed, but is listed as an expected failure at {entry}: remove that line, the \
+             implementation conforms here now"
+        )
+        .into()),
+    }
+}
+
+/// The `conformance` test target's `main`.
+pub fn main() -> ExitCode {
+    let mut args = Arguments::from_args();
+    let plan = match Config::from_env()
+        .map_err(|e| e.to_string())
+        .and_then(Plan::load)
+    {
+        Ok(plan) => plan,
+        Err(message) => return setup_error(&message),
+    };
+    let names: Vec<String> = plan.cases.iter().map(Case::name).collect();
+    if args.list {
+        // Listing must print nothing but the list (nextest parses it) and start no server.
+        let trials = names
+            .into_iter()
+            .map(|n| Trial::test(n, || Ok(())))
+            .collect();
+        return libtest_mimic::run(&args, trials).exit_code();
+    }
+    let concurrency = plan.config.concurrency();
+    let suite = match Suite::from_plan(plan) {
+        Ok(suite) => Arc::new(suite),
+        Err(message) => return setup_error(&message),
+    };
+    eprintln!(
+        "createlink conformance: {} case{}, profile {}, target {}{}",
+        suite.cases.len(),
+        if suite.cases.len() == 1 { "" } else { "s" },
+        suite.profile().name(),
+        suite.base_url(),
+        if suite.uses_reference_server() {
+            " (the built-in reference server: set CREATELINK_BASE_URL to test an implementation)"
+        } else {
+            ""
+        }
+    );
+    let trials: Vec<Trial> = (0..suite.cases.len())
+        .map(|i| {
+            let suite = Arc::clone(&suite);
+            Trial::ignorable_test(names[i].clone(), move || {
+                suite.trial_result(&suite.cases[i])
+            })
+        })
+        .collect();
+    if args.test_threads.is_none() {
+        // One thread per selected case, up to the concurrency limit: every request can be in
+        // flight at once, and a generated suite of thousands starts no more threads than that.
+        let selected = trials.iter().filter(|t| !args.is_filtered_out(t)).count();
+        args.test_threads = Some(selected.clamp(1, concurrency));
+    }
+    libtest_mimic::run(&args, trials).exit_code()
+}
+
+fn setup_error(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
