@@ -30,7 +30,7 @@ pub fn render(problems: &[Problem], request: &PreparedRequest) -> String {
 /// One problem: its summary line, then indented details.
 fn describe(out: &mut String, problem: &Problem) {
     let detail = |out: &mut String, label: &str, text: &str| {
-        let _ = writeln!(out, "   {label:<9}{text}");
+        let _ = writeln!(out, "   {label:<10}{text}");
     };
     match problem {
         Problem::Connection { reason } => {

@@ -129,7 +129,7 @@ fn violations(validator: &Validator, instance: &Value) -> Vec<Violation> {
         .map(|e| Violation {
             pointer: e.instance_path().as_str().to_owned(),
             value: cut(&e.instance().to_string(), VALUE_LIMIT),
-            reason: e.to_string(),
+            reason: cut(&e.to_string(), VALUE_LIMIT),
             rule: rule_location(
                 e.absolute_keyword_location().map(|u| u.as_str()),
                 e.schema_path().as_str(),

@@ -1,0 +1,208 @@
+//! Targets with one defect each, and the assertions the harness's own tests share.
+//!
+//! Every target listens on 127.0.0.1 only.
+
+#![allow(dead_code)] // Each test file uses its own part of this module.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use createlink::check::{Check, Problem};
+use createlink::config::{Config, Profile};
+use createlink::reference;
+use createlink::suite::{CaseOutcome, Suite};
+use serde_json::{Value, json};
+use tokio::runtime::Runtime;
+use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+
+/// The documented template the single-case tests use.
+pub const TEMPLATE: &str = "/drives/{drivesId}/root/createLink";
+
+/// Starts mock servers; they then run on their own threads, independent of any suite's runtime.
+pub fn runtime() -> &'static Runtime {
+    static RT: OnceLock<Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+/// A target that answers every request with `template`.
+pub fn serve(template: ResponseTemplate) -> MockServer {
+    runtime().block_on(async {
+        let server = MockServer::builder()
+            .disable_request_recording()
+            .start()
+            .await;
+        Mock::given(any()).respond_with(template).mount(&server).await;
+        server
+    })
+}
+
+/// The permission the reference server answers with, for the test template.
+pub fn permission() -> Value {
+    reference::permission(
+        "/beta/drives/b!conformance-drive/root/createLink",
+        &json!({"type": "view", "scope": "anonymous", "expirationDateTime": "2031-01-01T00:00:00Z"}),
+    )
+}
+
+/// The document's own example response body, verbatim.
+pub fn documented_example() -> &'static str {
+    r##"{
+  "value": {
+    "@odata.type": "#microsoft.graph.permission",
+    "id": "3646b6e2-b6e2-3646-e2b6-4636e2b64636",
+    "expirationDateTime": "2017-01-01T00:03:08.7291689+03:00",
+    "grantedTo": {
+      "@odata.type": "microsoft.graph.identitySet"
+    },
+    "grantedToIdentities": [
+      {
+        "@odata.type": "microsoft.graph.identitySet"
+      }
+    ],
+    "hasPassword": true,
+    "inheritedFrom": {
+      "@odata.type": "microsoft.graph.itemReference"
+    },
+    "invitation": {
+      "@odata.type": "microsoft.graph.sharingInvitation"
+    },
+    "link": {
+      "@odata.type": "microsoft.graph.sharingLink"
+    },
+    "roles": [
+      "Roles value"
+    ],
+    "shareId": "Share Id value"
+  }
+}"##
+}
+
+/// A 200 `application/json` answer with `body` as its bytes.
+pub fn json_answer(status: u16, body: impl Into<Vec<u8>>) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(body.into(), "application/json")
+}
+
+/// The documented answer (`{"value": permission}`) with the given permission.
+pub fn enveloped(permission: Value) -> ResponseTemplate {
+    json_answer(200, json!({ "value": permission }).to_string())
+}
+
+pub fn config_for(base_url: &str, profile: Profile) -> Config {
+    let mut config = Config::defaults();
+    config.base_url = Some(base_url.parse().unwrap());
+    config.profile = profile;
+    config.timeout = Duration::from_secs(5);
+    config
+}
+
+/// Runs the test template's case against `base_url`.
+pub fn run_one(config: Config) -> CaseOutcome {
+    let suite = Suite::new(config).unwrap();
+    let case = suite
+        .cases()
+        .iter()
+        .find(|c| c.template.as_str() == TEMPLATE)
+        .unwrap();
+    suite.run_case(case)
+}
+
+/// Runs the test template's case against a target serving `template`, under `profile`.
+pub fn outcome_of(template: ResponseTemplate, profile: Profile) -> CaseOutcome {
+    let server = serve(template);
+    run_one(config_for(&format!("{}/beta", server.uri()), profile))
+}
+
+pub fn documented(template: ResponseTemplate) -> CaseOutcome {
+    outcome_of(template, Profile::Documented)
+}
+
+/// Asserts the case failed with a problem of `check` whose report mentions every `needle`.
+#[track_caller]
+pub fn assert_fails(outcome: &CaseOutcome, check: Check, needles: &[&str]) {
+    let report = outcome.report();
+    assert!(
+        outcome.problems.iter().any(|p| p.check() == check),
+        "expected a [{}] problem, got:\n{report}",
+        check.name()
+    );
+    for needle in needles {
+        assert!(report.contains(needle), "report lacks {needle:?}:\n{report}");
+    }
+}
+
+/// Asserts the case failed with a schema problem at exactly `pointer`.
+#[track_caller]
+pub fn assert_schema_problem_at(outcome: &CaseOutcome, pointer: &str) {
+    let found = outcome
+        .problems
+        .iter()
+        .any(|p| matches!(p, Problem::Schema(v) if v.pointer == pointer));
+    assert!(
+        found,
+        "expected a schema problem at {pointer:?}, got:\n{}",
+        outcome.report()
+    );
+}
+
+#[track_caller]
+pub fn assert_passes(outcome: &CaseOutcome) {
+    assert!(outcome.passed(), "expected a pass, got:\n{}", outcome.report());
+}
+
+/// A raw TCP target for what an HTTP server library will not do: `answer` gets the request
+/// bytes read so far and the stream, once per connection, on its own thread.
+pub fn raw_target(answer: fn(&mut TcpStream)) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                read_request(&mut stream);
+                answer(&mut stream);
+            });
+        }
+    });
+    format!("http://{addr}/beta")
+}
+
+/// Reads one request's head and body (by Content-Length) so the client is not cut off mid-send.
+fn read_request(stream: &mut TcpStream) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let Ok(n) = stream.read(&mut chunk) else { return };
+        if n == 0 {
+            return;
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+            let length = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse::<usize>().ok())
+                .unwrap_or(0);
+            if buf.len() >= end + 4 + length {
+                return;
+            }
+        }
+    }
+}
+
+/// Writes raw bytes as the answer and closes.
+pub fn write_all(stream: &mut TcpStream, bytes: &[u8]) {
+    let _ = stream.write_all(bytes);
+    let _ = stream.flush();
+}
