@@ -39,7 +39,10 @@ pub fn serve(template: ResponseTemplate) -> MockServer {
             .disable_request_recording()
             .start()
             .await;
-        Mock::given(any()).respond_with(template).mount(&server).await;
+        Mock::given(any())
+            .respond_with(template)
+            .mount(&server)
+            .await;
         server
     })
 }
@@ -134,7 +137,10 @@ pub fn assert_fails(outcome: &CaseOutcome, check: Check, needles: &[&str]) {
         check.name()
     );
     for needle in needles {
-        assert!(report.contains(needle), "report lacks {needle:?}:\n{report}");
+        assert!(
+            report.contains(needle),
+            "report lacks {needle:?}:\n{report}"
+        );
     }
 }
 
@@ -154,7 +160,11 @@ pub fn assert_schema_problem_at(outcome: &CaseOutcome, pointer: &str) {
 
 #[track_caller]
 pub fn assert_passes(outcome: &CaseOutcome) {
-    assert!(outcome.passed(), "expected a pass, got:\n{}", outcome.report());
+    assert!(
+        outcome.passed(),
+        "expected a pass, got:\n{}",
+        outcome.report()
+    );
 }
 
 /// A raw TCP target for what an HTTP server library will not do: `answer` gets the request
@@ -182,7 +192,9 @@ fn read_request(stream: &mut TcpStream) {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
-        let Ok(n) = stream.read(&mut chunk) else { return };
+        let Ok(n) = stream.read(&mut chunk) else {
+            return;
+        };
         if n == 0 {
             return;
         }
