@@ -108,7 +108,7 @@ impl Schemas {
         })
     }
 
-    /// The response body's violations under `profile`, in document order.
+    /// The response body's violations under `profile`, sorted by JSON pointer.
     pub fn check_response(&self, profile: Profile, body: &Value) -> Vec<Violation> {
         let validator = match profile {
             Profile::Documented => &self.envelope,
@@ -129,7 +129,7 @@ fn violations(validator: &Validator, instance: &Value) -> Vec<Violation> {
         .map(|e| Violation {
             pointer: e.instance_path().as_str().to_owned(),
             value: cut(&e.instance().to_string(), VALUE_LIMIT),
-            reason: cut(&e.to_string(), VALUE_LIMIT),
+            reason: reason(&e),
             rule: rule_location(
                 e.absolute_keyword_location().map(|u| u.as_str()),
                 e.schema_path().as_str(),
@@ -139,6 +139,18 @@ fn violations(validator: &Validator, instance: &Value) -> Vec<Violation> {
     out.sort_by(|a, b| a.pointer.cmp(&b.pointer));
     out.dedup();
     out
+}
+
+/// The schema's reason. jsonschema's message starts with the offending value, which reports show
+/// on a line of its own; a long value would push the reason itself past the cut, so it is then
+/// left out of the message.
+fn reason(e: &jsonschema::ValidationError<'_>) -> String {
+    let full = e.to_string();
+    if full.chars().count() <= VALUE_LIMIT {
+        full
+    } else {
+        cut(&e.masked_with("the value").to_string(), VALUE_LIMIT)
+    }
 }
 
 /// `https://createlink-conformance.invalid/schemas/sharingLink.json#/properties/type/type`

@@ -1,0 +1,308 @@
+//! `cargo bench --bench suite`: what the suite costs, as a table.
+//!
+//! 1. Latency floor: the 23 cases against a target that delays every answer by D.
+//! 2. Overhead: the 23 cases against the built-in reference server.
+//! 3. Scale: 23, 230 and 2,300 generated cases against the delaying target.
+//! 4. Memory: the peak resident memory of the suite process in each run.
+//! 5. Build: a cold `cargo test --no-run` into an empty target directory (skip with
+//!    `-- --skip-build`).
+//!
+//! Every run is the suite program built by this bench's profile, started as a process, as CI
+//! starts it. The figures are printed, never asserted: a slow machine fails nothing.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_createlink-conformance");
+const DELAY: Duration = Duration::from_millis(300);
+/// Runs per figure; the median is reported.
+const REPEAT: usize = 5;
+
+fn main() {
+    let skip_build = std::env::args().any(|a| a == "--skip-build");
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let target = DelayTarget::start(DELAY);
+    let work = std::env::temp_dir().join(format!("createlink-bench-{}", std::process::id()));
+    let cases_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cases");
+
+    println!(
+        "createlink-conformance benchmark: {cores} cores, delay D = {} ms, median of {REPEAT} runs\n",
+        DELAY.as_millis()
+    );
+    println!(
+        "| run | cases | wall | per case | wall / ideal | in flight (max) | threads (max) | peak RSS |"
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+
+    let delayed = [("CREATELINK_BASE_URL", target.url.as_str())];
+    let floor = median(&target, &delayed, 23);
+    row("latency floor (wall / D)", 23, &floor, Some(DELAY));
+
+    let overhead = median(&target, &[], 23);
+    row("overhead, built-in server", 23, &overhead, None);
+
+    for n in [23, 230, 2300] {
+        let dir = generate_cases(&cases_dir, &work.join(format!("cases-{n}")), n);
+        let vars = [
+            ("CREATELINK_BASE_URL", target.url.as_str()),
+            ("CREATELINK_CASES", dir.to_str().unwrap()),
+        ];
+        let run = median(&target, &vars, n);
+        let rounds = n.div_ceil(64) as u32; // the default concurrency
+        row(
+            &format!("scale, D = {} ms", DELAY.as_millis()),
+            n,
+            &run,
+            Some(DELAY * rounds),
+        );
+    }
+    println!(
+        "\nwall / ideal: the ideal is one delay D per round of at most 64 requests in flight \
+              (the default CREATELINK_CONCURRENCY); 1.00 is the floor."
+    );
+
+    if skip_build {
+        println!("\nbuild: skipped (--skip-build)");
+    } else {
+        build(&work);
+    }
+    std::fs::remove_dir_all(&work).ok();
+}
+
+struct Run {
+    wall: Duration,
+    peak_rss_kib: u64,
+    max_threads: usize,
+    max_in_flight: usize,
+}
+
+fn median(target: &DelayTarget, vars: &[(&str, &str)], cases: usize) -> Run {
+    let mut runs: Vec<Run> = (0..REPEAT)
+        .map(|_| run_suite(target, vars, cases))
+        .collect();
+    runs.sort_by_key(|r| r.wall);
+    runs.swap_remove(REPEAT / 2)
+}
+
+fn row(name: &str, cases: usize, run: &Run, ideal: Option<Duration>) {
+    let wall = run.wall.as_secs_f64();
+    let ratio = ideal.map_or("-".to_owned(), |d| format!("{:.2}", wall / d.as_secs_f64()));
+    println!(
+        "| {name} | {cases} | {:.3} s | {:.2} ms | {ratio} | {} | {} | {:.1} MiB |",
+        wall,
+        wall * 1000.0 / cases as f64,
+        run.max_in_flight,
+        run.max_threads,
+        run.peak_rss_kib as f64 / 1024.0
+    );
+}
+
+/// Runs the suite program once and checks that every case passed.
+// The child is reaped by wait4 below, which also gives its peak memory.
+#[allow(clippy::zombie_processes)]
+fn run_suite(target: &DelayTarget, vars: &[(&str, &str)], cases: usize) -> Run {
+    target.reset();
+    let mut cmd = Command::new(BIN);
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("CREATELINK_") {
+            cmd.env_remove(k);
+        }
+    }
+    let start = Instant::now();
+    let mut child = cmd
+        .envs(vars.iter().copied())
+        .args(["--format", "terse"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the suite");
+    let pid = child.id() as libc::pid_t;
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut out = String::new();
+        stdout.read_to_string(&mut out).ok();
+        out
+    });
+    let sampler = std::thread::spawn(move || max_threads(pid));
+    let (status, rusage) = wait4(pid);
+    let wall = start.elapsed();
+    let out = reader.join().unwrap();
+    let expected = format!("{cases} passed; 0 failed");
+    assert!(
+        status == 0 && out.contains(&expected),
+        "the suite did not pass:\n{out}"
+    );
+    Run {
+        wall,
+        peak_rss_kib: rusage.ru_maxrss as u64,
+        max_threads: sampler.join().unwrap(),
+        max_in_flight: target.max_in_flight.load(Ordering::SeqCst),
+    }
+}
+
+/// Waits for `pid` and returns its exit code and resource usage (peak RSS in KiB on Linux).
+fn wait4(pid: libc::pid_t) -> (i32, libc::rusage) {
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 fills it in for our own child.
+    let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut rusage) };
+    assert_eq!(reaped, pid, "wait4 failed");
+    (libc::WEXITSTATUS(status), rusage)
+}
+
+/// The most threads `/proc/<pid>/status` showed while the process ran.
+fn max_threads(pid: libc::pid_t) -> usize {
+    let mut max = 0;
+    while let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+        if status.contains("State:\tZ") {
+            break;
+        }
+        if let Some(n) = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Threads:"))
+            .and_then(|n| n.trim().parse().ok())
+        {
+            max = max.max(n);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    max
+}
+
+/// `n` cases made from the documented ones, each under its own prefix so templates stay distinct.
+fn generate_cases(from: &Path, to: &Path, n: usize) -> PathBuf {
+    std::fs::create_dir_all(to).unwrap();
+    let mut originals: Vec<PathBuf> = std::fs::read_dir(from)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    originals.sort();
+    for i in 0..n {
+        let text = std::fs::read_to_string(&originals[i % originals.len()]).unwrap();
+        let mut case: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let path = case["path"].as_str().unwrap().to_owned();
+        case["path"] = format!("/bench{}{path}", i / originals.len()).into();
+        std::fs::write(to.join(format!("case-{i:05}.json")), case.to_string()).unwrap();
+    }
+    to.to_owned()
+}
+
+/// Cold `cargo test --no-run` into an empty target directory: wall time and crates compiled.
+fn build(work: &Path) {
+    let target_dir = work.join("cold-target");
+    let start = Instant::now();
+    let mut cmd = Command::new(env!("CARGO"));
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().into_owned();
+        if (k.starts_with("CARGO_") && k != "CARGO_HOME") || k.starts_with("RUSTFLAGS") {
+            cmd.env_remove(&k);
+        }
+    }
+    let out = cmd
+        .args(["test", "--no-run", "--locked"])
+        .env("CARGO_TARGET_DIR", &target_dir)
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("run cargo");
+    let wall = start.elapsed();
+    let log = String::from_utf8_lossy(&out.stderr);
+    let compiled = log
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Compiling "))
+        .count();
+    println!(
+        "\nbuild: cold `cargo test --no-run`: {:.0} s, {compiled} crates compiled{}",
+        wall.as_secs_f64(),
+        if out.status.success() {
+            ""
+        } else {
+            " (FAILED)"
+        }
+    );
+    std::fs::remove_dir_all(&target_dir).ok();
+}
+
+/// A target that answers every request after a fixed delay, counting requests in flight. One
+/// thread per connection, keep-alive honoured, loopback only.
+struct DelayTarget {
+    url: String,
+    in_flight: Arc<AtomicUsize>,
+    max_in_flight: Arc<AtomicUsize>,
+}
+
+impl DelayTarget {
+    fn start(delay: Duration) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/beta", listener.local_addr().unwrap());
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let max_in_flight = Arc::new(AtomicUsize::new(0));
+        let body = serde_json::json!({
+            "value": createlink::reference::permission("/beta/bench", &serde_json::json!({}))
+        })
+        .to_string();
+        let answer: Arc<[u8]> = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes()
+        .into();
+        let (now, max) = (in_flight.clone(), max_in_flight.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (now, max, answer) = (now.clone(), max.clone(), answer.clone());
+                std::thread::spawn(move || serve(stream, delay, &now, &max, &answer));
+            }
+        });
+        DelayTarget {
+            url,
+            in_flight,
+            max_in_flight,
+        }
+    }
+
+    fn reset(&self) {
+        self.max_in_flight
+            .store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
+    }
+}
+
+fn serve(stream: TcpStream, delay: Duration, now: &AtomicUsize, max: &AtomicUsize, answer: &[u8]) {
+    stream.set_nodelay(true).ok();
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut length = 0usize;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return; // the client closed the connection
+            }
+            if line == "\r\n" {
+                break;
+            }
+            let lower = line.to_ascii_lowercase();
+            if let Some(v) = lower.strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap_or(0);
+            }
+        }
+        let mut body = vec![0; length];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let in_flight = now.fetch_add(1, Ordering::SeqCst) + 1;
+        max.fetch_max(in_flight, Ordering::SeqCst);
+        std::thread::sleep(delay);
+        now.fetch_sub(1, Ordering::SeqCst);
+        if writer.write_all(answer).is_err() {
+            return;
+        }
+    }
+}
