@@ -1,0 +1,135 @@
+//! The case files of `cases/`: exactly the 23 documented paths, and data-driven.
+
+use std::collections::BTreeSet;
+
+use createlink::case::{self, Segment};
+use createlink::config::{Config, repo_dir};
+use createlink::schema::Schemas;
+use createlink::suite::Suite;
+
+fn schemas() -> Schemas {
+    Schemas::load(&repo_dir("schemas")).unwrap()
+}
+
+#[test]
+fn cases_are_the_23_distinct_documented_templates() {
+    let cases = case::load_dir(&repo_dir("cases"), &schemas()).unwrap();
+    assert_eq!(cases.len(), 23);
+    let templates: BTreeSet<&str> = cases.iter().map(|c| c.template.as_str()).collect();
+    assert_eq!(templates.len(), 23, "two cases share a template");
+    // The parameter names the API document uses.
+    let documented = [
+        "drivesId",
+        "sharesId",
+        "workbooksId",
+        "groupId",
+        "driveItemId",
+        "channelId",
+        "itemActivityOLDId",
+        "siteId",
+        "baseItemId",
+        "itemActivityStatId",
+        "itemActivityId",
+    ];
+    for case in &cases {
+        let t = case.template.as_str();
+        assert!(t.starts_with('/') && t.ends_with("/createLink"), "{t}");
+        for segment in case.template.segments() {
+            match segment {
+                Segment::Param(name) => assert!(documented.contains(&name.as_str()), "{t}: {name}"),
+                Segment::Literal(text) => assert!(!text.contains(['{', '}']), "{t}: {text}"),
+            }
+        }
+        // The raw text is exactly what the segments spell: no stray braces or spaces.
+        let rebuilt: String = case
+            .template
+            .segments()
+            .iter()
+            .map(|s| match s {
+                Segment::Literal(l) => format!("/{l}"),
+                Segment::Param(p) => format!("/{{{p}}}"),
+            })
+            .collect();
+        assert_eq!(rebuilt, t);
+        assert_eq!(case.name(), format!("POST {t}"));
+    }
+}
+
+#[test]
+fn malformed_case_files_are_named_with_the_reason() {
+    let dir = std::env::temp_dir().join(format!("createlink-cases-{}", std::process::id()));
+    let schemas = schemas();
+    for (text, reason) in [
+        ("{", "not valid JSON"),
+        ("[]", "must be a JSON object"),
+        (r#"{"body": {}}"#, "missing \"path\""),
+        (r#"{"path": 5, "body": {}}"#, "\"path\" must be a string"),
+        (r#"{"path": "/a/createLink"}"#, "missing \"body\""),
+        (
+            r#"{"path": "/a/{x}/createLink", "body": {}}"#,
+            "no default for {x}",
+        ),
+        (
+            r#"{"path": "/a/createLink", "params": {"x": "1"}, "body": {}}"#,
+            "not a parameter",
+        ),
+        (
+            r#"{"path": "/a/{x}/createLink", "params": {"x": 1}, "body": {}}"#,
+            "must be a string",
+        ),
+        (
+            r#"{"path": "/a/createLink", "body": {"type": 5}}"#,
+            "not a valid createLink request",
+        ),
+        (
+            r#"{"path": "/a/createLink", "body": {"kind": "view"}}"#,
+            "not a valid createLink request",
+        ),
+        (
+            r#"{"path": "/a/createLink", "body": {}, "extra": 1}"#,
+            "unknown member \"extra\"",
+        ),
+        (
+            r#"{"path": "/a/{b c}/createLink", "body": {}}"#,
+            "parameter",
+        ),
+    ] {
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("broken.json");
+        std::fs::write(&file, text).unwrap();
+        let e = case::load_dir(&dir, &schemas).unwrap_err();
+        let shown = e.to_string();
+        assert!(shown.contains("broken.json"), "{text}: {shown}");
+        assert!(shown.contains(reason), "{text}: {shown}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn a_new_case_file_is_a_new_trial_without_code_changes() {
+    let dir = std::env::temp_dir().join(format!("createlink-newcase-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(repo_dir("cases")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+    }
+    std::fs::write(
+        dir.join("zz-new.json"),
+        r#"{"path": "/sites/{siteId}/drive/root/createLink",
+            "params": {"siteId": "contoso"},
+            "body": {"type": "edit", "scope": "organization"}}"#,
+    )
+    .unwrap();
+    let mut config = Config::defaults();
+    config.cases_dir = dir.clone();
+    let suite = Suite::new(config).unwrap();
+    assert_eq!(suite.cases().len(), 24);
+    let new = suite
+        .cases()
+        .iter()
+        .find(|c| c.template.as_str() == "/sites/{siteId}/drive/root/createLink")
+        .unwrap();
+    let outcome = suite.run_case(new);
+    assert!(outcome.passed(), "{}", outcome.report());
+    std::fs::remove_dir_all(&dir).ok();
+}
