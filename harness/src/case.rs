@@ -193,6 +193,9 @@ pub fn parse_case(file: &Path, text: &str, schemas: &Schemas) -> Result<Case, Ca
                         json_kind(&value)
                     )));
                 };
+                if let Some(why) = crate::request::unusable_segment(&value) {
+                    return Err(err(format!("\"params\".{name}: {value:?} {why}")));
+                }
                 params.insert(name, value);
             }
         }

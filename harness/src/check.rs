@@ -212,7 +212,12 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, Problem> {
         });
     }
     serde_json::from_slice(bytes).map_err(|e| {
-        let offset = byte_offset(bytes, e.line(), e.column()).min(bytes.len());
+        // At EOF serde_json's column is that of the last byte read; parsing stopped after it.
+        let offset = if e.is_eof() {
+            bytes.len()
+        } else {
+            byte_offset(bytes, e.line(), e.column()).min(bytes.len())
+        };
         Problem::BodyNotJson {
             reason: e.to_string(),
             offset,

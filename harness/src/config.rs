@@ -282,6 +282,12 @@ fn read_params(path: &Path) -> Result<ParamOverrides, ConfigError> {
     for (key, value) in map {
         match value {
             serde_json::Value::String(s) => {
+                if let Some(why) = crate::request::unusable_segment(&s) {
+                    return Err(ConfigError::new(
+                        PARAMS,
+                        format!("{shown}: key {key:?}: the value {s:?} {why}"),
+                    ));
+                }
                 values.insert(key, s);
             }
             other => {
@@ -468,6 +474,13 @@ mod tests {
         let e = from(&[(PARAMS, &number)]).unwrap_err();
         assert!(
             e.message.contains("\"drivesId\"") && e.message.contains(&number),
+            "{e}"
+        );
+
+        let dots = write("dots.json", "{\"drivesId\": \"..\"}");
+        let e = from(&[(PARAMS, &dots)]).unwrap_err();
+        assert!(
+            e.message.contains("\"drivesId\"") && e.message.contains("dot-segment"),
             "{e}"
         );
 

@@ -51,15 +51,27 @@ impl PreparedRequest {
     }
 }
 
+/// Why `value` cannot be a path segment, if it cannot: an empty value would merge two segments,
+/// and URL parsers treat `.` and `..` (encoded or not, per the WHATWG URL standard) as path
+/// navigation, so no encoding of them reaches the server as a segment.
+pub fn unusable_segment(value: &str) -> Option<&'static str> {
+    if value.is_empty() {
+        Some("is empty; a path segment needs a value")
+    } else if value.bytes().all(|b| b == b'.') && value.len() <= 2 {
+        Some("is a dot-segment ('.' or '..'), which URLs resolve away instead of sending")
+    } else {
+        None
+    }
+}
+
 /// Percent-encodes a path-parameter value as one path segment. Everything but RFC 3986's
 /// unreserved characters, sub-delims, ':' and '@' is encoded, so '/', '?', '#', '%', space and
-/// non-ASCII never change the shape of the path. A segment of only dots is encoded too, since
-/// URL parsers would otherwise treat `.` and `..` as path navigation.
+/// non-ASCII never change the shape of the path. Values that no encoding can carry are refused
+/// when they are read (see [`unusable_segment`]).
 pub fn encode_segment(value: &str) -> String {
-    let only_dots = !value.is_empty() && value.bytes().all(|b| b == b'.');
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
-        let keep = !only_dots && (b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b));
+        let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b);
         if keep {
             out.push(b as char);
         } else {
@@ -83,8 +95,12 @@ mod tests {
         assert_eq!(encode_segment("a/b?c#d%e f"), "a%2Fb%3Fc%23d%25e%20f");
         assert_eq!(encode_segment("é"), "%C3%A9");
         assert_eq!(encode_segment("b!x,y:z@w"), "b!x,y:z@w");
-        assert_eq!(encode_segment(".."), "%2E%2E");
         assert_eq!(encode_segment("a.b"), "a.b");
+        assert_eq!(encode_segment("..."), "...");
+        for bad in ["", ".", ".."] {
+            assert!(unusable_segment(bad).is_some(), "{bad:?}");
+        }
+        assert!(unusable_segment("...").is_none());
     }
 
     #[test]
