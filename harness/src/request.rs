@@ -36,7 +36,7 @@ impl PreparedRequest {
         url.set_path(&path);
         PreparedRequest {
             url,
-            body: case.body.to_string(),
+            body: case.body.clone(),
         }
     }
 

@@ -272,12 +272,21 @@ fn nextest(args: &[&str], vars: &[(&str, &str)]) -> Output {
         .arg("nextest")
         .args(args);
     let out = cmd.output().unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("no such command"),
+        "these tests need cargo-nextest: cargo install cargo-nextest --locked"
+    );
     assert_no_secret(&out);
     out
 }
 
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Where cargo builds, so where nextest writes its JUnit file.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace().join("target"), PathBuf::from)
 }
 
 fn case_names() -> Vec<String> {
@@ -329,6 +338,32 @@ fn nextest_lists_exactly_the_cases_and_partitions_split_them() {
 }
 
 #[test]
+fn nextest_runs_the_partitions_against_the_built_in_server() {
+    let mut total = 0;
+    for partition in ["count:1/2", "count:2/2"] {
+        let out = nextest(
+            &["run", "--test", "conformance", "--partition", partition],
+            &[],
+        );
+        let shown = text(&out);
+        assert!(out.status.success(), "{partition}: {shown}");
+        // "Summary [   0.050s] 12 tests run: 12 passed, 11 skipped"
+        let run = shown
+            .lines()
+            .find_map(|l| l.split_once(" tests run: ").map(|(before, _)| before))
+            .and_then(|before| before.rsplit(' ').next())
+            .and_then(|n| n.parse::<usize>().ok())
+            .unwrap_or_else(|| panic!("no summary line: {shown}"));
+        assert!(
+            shown.contains(&format!("{run} tests run: {run} passed")),
+            "{shown}"
+        );
+        total += run;
+    }
+    assert_eq!(total, 23, "the partitions together run every case once");
+}
+
+#[test]
 fn nextest_ci_profile_writes_junit_with_one_testcase_per_path() {
     let server = one_broken_path();
     let base = format!("{}/beta", server.uri());
@@ -350,7 +385,7 @@ fn nextest_ci_profile_writes_junit_with_one_testcase_per_path() {
         "nextest's code for failed tests: {}",
         text(&out)
     );
-    let junit = workspace().join("target/nextest/ci/junit.xml");
+    let junit = target_dir().join("nextest/ci/junit.xml");
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(!xml.contains(SECRET), "the token is in {}", junit.display());
     let cases = junit_testcases(&xml);
