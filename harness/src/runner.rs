@@ -20,7 +20,6 @@ pub struct Executor {
     client: Client,
     authorization: HeaderValue,
     timeout: Duration,
-    body_limit: u64,
 }
 
 impl Executor {
@@ -56,14 +55,7 @@ impl Executor {
             client,
             authorization: authorization(&config.token),
             timeout: config.timeout,
-            body_limit: BODY_LIMIT,
         })
-    }
-
-    /// A smaller body limit, for tests of the limit itself.
-    pub fn with_body_limit(mut self, limit: u64) -> Self {
-        self.body_limit = limit;
-        self
     }
 
     pub fn handle(&self) -> &Handle {
@@ -104,16 +96,16 @@ impl Executor {
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let status = response.status().as_u16();
         let declared = response.content_length();
-        let body = if declared.is_some_and(|n| n > self.body_limit) {
+        let body = if declared.is_some_and(|n| n > BODY_LIMIT) {
             Body::TooLarge {
-                limit: self.body_limit,
+                limit: BODY_LIMIT,
                 declared,
             }
         } else {
             let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
             let mut too_large = false;
             while let Some(chunk) = response.chunk().await? {
-                if (bytes.len() + chunk.len()) as u64 > self.body_limit {
+                if (bytes.len() + chunk.len()) as u64 > BODY_LIMIT {
                     too_large = true;
                     break;
                 }
@@ -121,7 +113,7 @@ impl Executor {
             }
             if too_large {
                 Body::TooLarge {
-                    limit: self.body_limit,
+                    limit: BODY_LIMIT,
                     declared,
                 }
             } else {
