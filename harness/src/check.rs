@@ -139,12 +139,13 @@ pub fn verdict(profile: Profile, schemas: &Schemas, exchange: &Exchange) -> Vec<
         Exchange::Answered(response) => response,
     };
     let mut problems = Vec::new();
+    let success = (200..300).contains(&response.status);
     if !status_ok(profile, response.status) {
         let (error, body_start) = match &response.body {
             Body::Complete(bytes) => match graph_error(bytes) {
                 Some(error) => (Some(Box::new(error)), None),
                 // A 2xx body is judged by the body check below, in full.
-                None if (200..300).contains(&response.status) => (None, None),
+                None if success => (None, None),
                 None => (None, Some(body_start(bytes))),
             },
             Body::TooLarge { .. } => (None, None),
@@ -158,7 +159,7 @@ pub fn verdict(profile: Profile, schemas: &Schemas, exchange: &Exchange) -> Vec<
         });
         // Only a success answers with a permission: the content type and body of a 3xx, 4xx or
         // 5xx would only repeat the status problem in other words.
-        if !(200..300).contains(&response.status) {
+        if !success {
             return problems;
         }
     }

@@ -289,15 +289,11 @@ fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace().join("target"), PathBuf::from)
 }
 
+/// The test names the case files define, sorted, as the harness itself loads them.
 fn case_names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(workspace().join("cases"))
-        .unwrap()
-        .map(|e| {
-            let v: serde_json::Value =
-                serde_json::from_str(&std::fs::read_to_string(e.unwrap().path()).unwrap()).unwrap();
-            format!("POST {}", v["path"].as_str().unwrap())
-        })
-        .collect();
+    let schemas = createlink::schema::Schemas::load(&workspace().join("schemas")).unwrap();
+    let cases = createlink::case::load_dir(&workspace().join("cases"), &schemas).unwrap();
+    let mut names: Vec<String> = cases.iter().map(|c| c.name()).collect();
     names.sort();
     names
 }
