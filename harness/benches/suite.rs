@@ -1,8 +1,10 @@
 //! `cargo bench --bench suite`: what the suite costs, as a table.
 //!
-//! 1. Latency floor: the 23 cases against a target that delays every answer by D.
-//! 2. Overhead: the 23 cases against the built-in reference server.
-//! 3. Scale: 23, 230 and 2,300 generated cases against the delaying target.
+//! 1. Latency floor: the whole suite (every trial: 23 paths, each with its base trial and every
+//!    variant) against a target that behaves like the reference server and delays every answer
+//!    by D.
+//! 2. Overhead: the whole suite against the built-in reference server.
+//! 3. Scale: 23, 230 and 2,300 generated cases (base trials only) against the delaying target.
 //! 4. Memory: the peak resident memory of the suite process in each run.
 //! 5. Build: a cold `cargo test --no-run` into an empty target directory (skip with
 //!    `-- --skip-build`).
@@ -17,6 +19,10 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+use createlink::reference::Reference;
+use wiremock::Request;
+use wiremock::http::{HeaderMap, HeaderName, HeaderValue, Method};
 
 const BIN: &str = env!("CARGO_BIN_EXE_createlink-conformance");
 const DELAY: Duration = Duration::from_millis(300);
@@ -35,16 +41,33 @@ fn main() {
         DELAY.as_millis()
     );
     println!(
-        "| run | cases | wall | per case | wall / ideal | in flight (max) | threads (max) | peak RSS |"
+        "| run | trials | wall | per trial | wall / ideal | in flight (max) | threads (max) | peak RSS |"
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
 
+    let plan = createlink::suite::Plan::load(createlink::config::Config::defaults()).unwrap();
+    let trials = plan.trials();
+    let requests: usize = trials
+        .iter()
+        .map(|id| id.variant.map_or(1, |v| plan.variants[v].requests()))
+        .sum();
     let delayed = [("CREATELINK_BASE_URL", target.url.as_str())];
-    let floor = median(&target, &delayed, 23);
-    row("latency floor (wall / D)", 23, &floor, Some(DELAY));
+    let floor = median(&target, &delayed, trials.len());
+    let rounds = requests.div_ceil(64) as u32;
+    row(
+        "whole suite, D = 300 ms",
+        trials.len(),
+        &floor,
+        Some(DELAY * rounds),
+    );
 
-    let overhead = median(&target, &[], 23);
-    row("overhead, built-in server", 23, &overhead, None);
+    let overhead = median(&target, &[], trials.len());
+    row(
+        "whole suite, built-in server",
+        trials.len(),
+        &overhead,
+        None,
+    );
 
     for n in [23, 230, 2300] {
         let dir = generate_cases(&cases_dir, &work.join(format!("cases-{n}")), n);
@@ -63,7 +86,10 @@ fn main() {
     }
     println!(
         "\nwall / ideal: the ideal is one delay D per round of at most 64 requests in flight \
-              (the default CREATELINK_CONCURRENCY); 1.00 is the floor."
+              (the default CREATELINK_CONCURRENCY); 1.00 is the floor. The whole suite is {} \
+              trials sending {requests} requests (the repeat variant sends two), {rounds} rounds; \
+              the scale rows run base trials only (their folders have no variants).",
+        trials.len()
     );
 
     if skip_build {
@@ -180,6 +206,7 @@ fn generate_cases(from: &Path, to: &Path, n: usize) -> PathBuf {
     let mut originals: Vec<PathBuf> = std::fs::read_dir(from)
         .unwrap()
         .map(|e| e.unwrap().path())
+        .filter(|p| p.is_file())
         .collect();
     originals.sort();
     for i in 0..n {
@@ -229,8 +256,8 @@ fn build(work: &Path) {
     std::fs::remove_dir_all(&target_dir).ok();
 }
 
-/// A target that answers every request after a fixed delay, counting requests in flight. One
-/// thread per connection, keep-alive honoured, loopback only.
+/// A target that answers every request as the reference server does, after a fixed delay,
+/// counting requests in flight. One thread per connection, keep-alive honoured, loopback only.
 struct DelayTarget {
     url: String,
     in_flight: Arc<AtomicUsize>,
@@ -243,21 +270,19 @@ impl DelayTarget {
         let url = format!("http://{}/beta", listener.local_addr().unwrap());
         let in_flight = Arc::new(AtomicUsize::new(0));
         let max_in_flight = Arc::new(AtomicUsize::new(0));
-        let body = serde_json::json!({
-            "value": createlink::reference::permission("/beta/bench", &serde_json::json!({}))
-        })
-        .to_string();
-        let answer: Arc<[u8]> = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        )
-        .into_bytes()
-        .into();
+        let plan = createlink::suite::Plan::load(createlink::config::Config::defaults()).unwrap();
+        // Every generated case lives under a /benchN prefix; the reference server knows the
+        // documented templates, so the prefix is taken off before it answers.
+        let reference = Arc::new(Reference::new(
+            plan.cases.iter().map(|c| c.template.clone()).collect(),
+            createlink::config::Profile::Documented,
+            plan.schemas.clone(),
+        ));
         let (now, max) = (in_flight.clone(), max_in_flight.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (now, max, answer) = (now.clone(), max.clone(), answer.clone());
-                std::thread::spawn(move || serve(stream, delay, &now, &max, &answer));
+                let (now, max, reference) = (now.clone(), max.clone(), reference.clone());
+                std::thread::spawn(move || serve(stream, delay, &now, &max, &reference));
             }
         });
         DelayTarget {
@@ -273,35 +298,71 @@ impl DelayTarget {
     }
 }
 
-fn serve(stream: TcpStream, delay: Duration, now: &AtomicUsize, max: &AtomicUsize, answer: &[u8]) {
+fn serve(
+    stream: TcpStream,
+    delay: Duration,
+    now: &AtomicUsize,
+    max: &AtomicUsize,
+    reference: &Reference,
+) {
     stream.set_nodelay(true).ok();
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     loop {
-        let mut length = 0usize;
         let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+            return; // the client closed the connection
+        }
+        let mut parts = line.split_whitespace();
+        let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
+            return;
+        };
+        let method: Method = method.parse().unwrap();
+        let path = match target.strip_prefix("/beta/bench") {
+            Some(rest) => format!("/beta{}", &rest[rest.find('/').unwrap_or(rest.len())..]),
+            None => target.to_owned(),
+        };
+        let mut headers = HeaderMap::new();
         loop {
             line.clear();
             if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                return; // the client closed the connection
+                return;
             }
             if line == "\r\n" {
                 break;
             }
-            let lower = line.to_ascii_lowercase();
-            if let Some(v) = lower.strip_prefix("content-length:") {
-                length = v.trim().parse().unwrap_or(0);
+            if let Some((name, value)) = line.split_once(':') {
+                let name = HeaderName::from_bytes(name.trim().as_bytes()).unwrap();
+                headers.append(name, HeaderValue::from_str(value.trim()).unwrap());
             }
         }
+        let length = headers
+            .get("content-length")
+            .and_then(|v| v.to_str().ok()?.parse().ok())
+            .unwrap_or(0);
         let mut body = vec![0; length];
         if reader.read_exact(&mut body).is_err() {
             return;
         }
         let in_flight = now.fetch_add(1, Ordering::SeqCst) + 1;
         max.fetch_max(in_flight, Ordering::SeqCst);
+        let request = Request {
+            url: format!("http://localhost{path}").parse().unwrap(),
+            method,
+            headers,
+            body,
+        };
+        let answer = reference.answer(&request);
         std::thread::sleep(delay);
         now.fetch_sub(1, Ordering::SeqCst);
-        if writer.write_all(answer).is_err() {
+        let body = answer.body.to_string();
+        let bytes = format!(
+            "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n{body}",
+            answer.status,
+            answer.content_type,
+            body.len()
+        );
+        if writer.write_all(bytes.as_bytes()).is_err() {
             return;
         }
     }

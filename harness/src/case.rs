@@ -237,24 +237,31 @@ pub fn parse_case(file: &Path, text: &str, schemas: &Schemas) -> Result<Case, Ca
     })
 }
 
+/// Every `*.json` entry of `dir`, sorted by name. Entries that are not readable files are kept,
+/// so that reading them reports them instead of skipping them silently.
+pub fn json_entries(dir: &Path, folder: &str) -> Result<Vec<PathBuf>, CaseError> {
+    let dir_err = |e: std::io::Error| CaseError {
+        file: dir.to_owned(),
+        message: format!("cannot read the {folder} folder: {e}"),
+    };
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(dir_err)? {
+        let path = entry.map_err(dir_err)?.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
 /// Loads every `*.json` file of `dir`, sorted by file name, and rejects two cases for one template.
 pub fn load_dir(dir: &Path, schemas: &Schemas) -> Result<Vec<Case>, CaseError> {
     let dir_err = |message: String| CaseError {
         file: dir.to_owned(),
         message,
     };
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| dir_err(format!("cannot read the cases folder: {e}")))?;
-    let mut files = Vec::new();
-    for entry in entries {
-        let path = entry
-            .map_err(|e| dir_err(format!("cannot read the cases folder: {e}")))?
-            .path();
-        if path.extension().is_some_and(|e| e == "json") && path.is_file() {
-            files.push(path);
-        }
-    }
-    files.sort();
+    let files = json_entries(dir, "cases")?;
     let mut cases: Vec<Case> = Vec::with_capacity(files.len());
     let mut by_template: BTreeMap<String, PathBuf> = BTreeMap::new();
     for file in files {

@@ -4,6 +4,7 @@
 
 use serde_json::Value;
 
+use crate::behaviour::{self, Behaviour};
 use crate::config::Profile;
 use crate::media_type::MediaType;
 use crate::schema::{Schemas, Violation, cut};
@@ -46,6 +47,7 @@ pub enum Check {
     ContentType,
     Body,
     Schema,
+    Behaviour,
 }
 
 impl Check {
@@ -56,6 +58,7 @@ impl Check {
             Check::ContentType => "content-type",
             Check::Body => "body",
             Check::Schema => "schema",
+            Check::Behaviour => "behaviour",
         }
     }
 }
@@ -75,7 +78,7 @@ pub enum Problem {
         reason: String,
     },
     Status {
-        expected: &'static str,
+        expected: StatusRule,
         actual: u16,
         location: Option<String>,
         error: Option<Box<GraphError>>,
@@ -99,6 +102,9 @@ pub enum Problem {
         context: String,
     },
     Schema(Violation),
+    Behaviour(Behaviour),
+    /// A problem of the second answer of a repeated request.
+    OnRepeat(Box<Problem>),
 }
 
 impl Problem {
@@ -109,27 +115,217 @@ impl Problem {
             Problem::ContentType { .. } => Check::ContentType,
             Problem::BodyTooLarge { .. } | Problem::BodyNotJson { .. } => Check::Body,
             Problem::Schema(_) => Check::Schema,
+            Problem::Behaviour(_) => Check::Behaviour,
+            Problem::OnRepeat(inner) => inner.check(),
         }
     }
 }
 
-/// The status the profile accepts, as written in reports.
-pub fn expected_status(profile: Profile) -> &'static str {
-    match profile {
-        Profile::Documented => "200 OK (profile documented)",
-        Profile::Graph => "200 OK or 201 Created (profile graph)",
+/// Which status a conforming answer has.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StatusRule {
+    /// A created or existing link: `200` as documented; `201` or `200` under `graph`.
+    Link(Profile),
+    /// The answer to a request repeated: the existing link, `200` under both profiles (graph:
+    /// "200 OK if an existing link is returned", driveitem-createlink).
+    Existing(Profile),
+    /// A refusal, with exactly this status.
+    Refused(u16),
+}
+
+impl StatusRule {
+    pub fn accepts(self, status: u16) -> bool {
+        match self {
+            StatusRule::Link(Profile::Graph) => status == 200 || status == 201,
+            StatusRule::Link(Profile::Documented) | StatusRule::Existing(_) => status == 200,
+            StatusRule::Refused(expected) => status == expected,
+        }
     }
 }
 
-fn status_ok(profile: Profile, status: u16) -> bool {
+/// What a trial asks of its answers.
+#[derive(Clone, Copy, Debug)]
+pub enum Expect<'a> {
+    /// A base trial: the design card's checks (status, Content-Type, schema).
+    Base,
+    /// A variant that asks for a link with this request body: the base checks and the behaviour
+    /// rules on every answer; with two answers, the second must return the same link.
+    Link { request: &'a Value },
+    /// A variant that Graph refuses with `status`, in its error shape.
+    Refusal { status: u16 },
+}
+
+/// All problems of one trial's exchanges (two for a repeated request, else one).
+pub fn judge(
+    profile: Profile,
+    schemas: &Schemas,
+    expect: Expect<'_>,
+    exchanges: &[Exchange],
+) -> Vec<Problem> {
+    let Some(first) = exchanges.first() else {
+        return Vec::new();
+    };
+    match expect {
+        Expect::Base => answer(profile, schemas, StatusRule::Link(profile), first).0,
+        Expect::Refusal { status } => refusal(status, first),
+        Expect::Link { request } => {
+            let (mut problems, first_body) =
+                linked(profile, schemas, StatusRule::Link(profile), request, first);
+            if let Some(second) = exchanges.get(1) {
+                let (again, second_body) = linked(
+                    profile,
+                    schemas,
+                    StatusRule::Existing(profile),
+                    request,
+                    second,
+                );
+                problems.extend(again.into_iter().map(|p| Problem::OnRepeat(Box::new(p))));
+                if let (Some(a), Some(b)) = (&first_body, &second_body) {
+                    let (pointer, a, b) = (
+                        permission_pointer(profile),
+                        permission(profile, a),
+                        permission(profile, b),
+                    );
+                    problems.extend(
+                        behaviour::same_link(pointer, a, b)
+                            .into_iter()
+                            .map(Problem::Behaviour),
+                    );
+                }
+            }
+            problems
+        }
+    }
+}
+
+/// The card's checks, then the behaviour rules on the permission when the body is JSON.
+fn linked(
+    profile: Profile,
+    schemas: &Schemas,
+    rule: StatusRule,
+    request: &Value,
+    exchange: &Exchange,
+) -> (Vec<Problem>, Option<Value>) {
+    let (mut problems, body) = answer(profile, schemas, rule, exchange);
+    if let Some(body) = &body {
+        problems.extend(
+            behaviour::link(
+                request,
+                permission_pointer(profile),
+                permission(profile, body),
+            )
+            .into_iter()
+            .map(Problem::Behaviour),
+        );
+    }
+    (problems, body)
+}
+
+/// Where the permission is in a body: inside `value` as documented, the whole body under graph.
+fn permission_pointer(profile: Profile) -> &'static str {
     match profile {
-        Profile::Documented => status == 200,
-        Profile::Graph => status == 200 || status == 201,
+        Profile::Documented => "/value",
+        Profile::Graph => "",
+    }
+}
+
+fn permission(profile: Profile, body: &Value) -> &Value {
+    match profile {
+        Profile::Documented => body.get("value").unwrap_or(&Value::Null),
+        Profile::Graph => body,
     }
 }
 
 /// All problems of one exchange, in the order status, content-type, body, schema.
 pub fn verdict(profile: Profile, schemas: &Schemas, exchange: &Exchange) -> Vec<Problem> {
+    judge(
+        profile,
+        schemas,
+        Expect::Base,
+        std::slice::from_ref(exchange),
+    )
+}
+
+/// The card's checks of one answer, and its body when that is one JSON document of a success.
+fn answer(
+    profile: Profile,
+    schemas: &Schemas,
+    rule: StatusRule,
+    exchange: &Exchange,
+) -> (Vec<Problem>, Option<Value>) {
+    let response = match exchange {
+        Exchange::Failed { reason } => {
+            return (
+                vec![Problem::Connection {
+                    reason: reason.clone(),
+                }],
+                None,
+            );
+        }
+        Exchange::Answered(response) => response,
+    };
+    let mut problems = Vec::new();
+    let success = (200..300).contains(&response.status);
+    if !rule.accepts(response.status) {
+        problems.push(status_problem(rule, response, success));
+        // Only a success answers with a permission: the content type and body of a 3xx, 4xx or
+        // 5xx would only repeat the status problem in other words.
+        if !success {
+            return (problems, None);
+        }
+    }
+    if let Some(problem) = content_type_problem(&response.content_types) {
+        problems.push(problem);
+    }
+    let body = match &response.body {
+        Body::TooLarge { limit, declared } => {
+            problems.push(Problem::BodyTooLarge {
+                limit: *limit,
+                declared: *declared,
+            });
+            None
+        }
+        Body::Complete(bytes) => match parse_json(bytes) {
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+            Ok(value) => {
+                problems.extend(
+                    schemas
+                        .check_response(profile, &value)
+                        .into_iter()
+                        .map(Problem::Schema),
+                );
+                Some(value)
+            }
+        },
+    };
+    (problems, body)
+}
+
+fn status_problem(rule: StatusRule, response: &Response, success: bool) -> Problem {
+    let (error, body_start) = match &response.body {
+        Body::Complete(bytes) => match graph_error(bytes) {
+            Some(error) => (Some(Box::new(error)), None),
+            // A 2xx body is judged by the body check, in full.
+            None if success => (None, None),
+            None => (None, Some(body_start(bytes))),
+        },
+        Body::TooLarge { .. } => (None, None),
+    };
+    Problem::Status {
+        expected: rule,
+        actual: response.status,
+        location: response.location.clone(),
+        error,
+        body_start,
+    }
+}
+
+/// A refusal: exactly the expected status, a JSON Content-Type and Graph's error shape, under
+/// both profiles (Graph's "Error responses" page).
+fn refusal(status: u16, exchange: &Exchange) -> Vec<Problem> {
     let response = match exchange {
         Exchange::Failed { reason } => {
             return vec![Problem::Connection {
@@ -138,31 +334,13 @@ pub fn verdict(profile: Profile, schemas: &Schemas, exchange: &Exchange) -> Vec<
         }
         Exchange::Answered(response) => response,
     };
-    let mut problems = Vec::new();
-    let success = (200..300).contains(&response.status);
-    if !status_ok(profile, response.status) {
-        let (error, body_start) = match &response.body {
-            Body::Complete(bytes) => match graph_error(bytes) {
-                Some(error) => (Some(Box::new(error)), None),
-                // A 2xx body is judged by the body check below, in full.
-                None if success => (None, None),
-                None => (None, Some(body_start(bytes))),
-            },
-            Body::TooLarge { .. } => (None, None),
-        };
-        problems.push(Problem::Status {
-            expected: expected_status(profile),
-            actual: response.status,
-            location: response.location.clone(),
-            error,
-            body_start,
-        });
-        // Only a success answers with a permission: the content type and body of a 3xx, 4xx or
-        // 5xx would only repeat the status problem in other words.
-        if !success {
-            return problems;
-        }
+    let rule = StatusRule::Refused(status);
+    if !rule.accepts(response.status) {
+        // What else the answer holds says nothing once it is not the refusal asked for.
+        let success = (200..300).contains(&response.status);
+        return vec![status_problem(rule, response, success)];
     }
+    let mut problems = Vec::new();
     if let Some(problem) = content_type_problem(&response.content_types) {
         problems.push(problem);
     }
@@ -173,12 +351,7 @@ pub fn verdict(profile: Profile, schemas: &Schemas, exchange: &Exchange) -> Vec<
         }),
         Body::Complete(bytes) => match parse_json(bytes) {
             Err(problem) => problems.push(problem),
-            Ok(value) => problems.extend(
-                schemas
-                    .check_response(profile, &value)
-                    .into_iter()
-                    .map(Problem::Schema),
-            ),
+            Ok(value) => problems.extend(behaviour::error_shape(&value).map(Problem::Behaviour)),
         },
     }
     problems

@@ -1,22 +1,35 @@
 //! The expected-failures file (`CREATELINK_EXPECTED_FAILURES`): known gaps of an implementation.
 //!
-//! One test name (`POST /drives/{drivesId}/root/createLink`) or documented template
-//! (`/drives/{drivesId}/root/createLink`) per line; blank lines and `#` comments are ignored.
+//! One entry per line; blank lines and `#` comments are ignored. An entry names
+//! - a documented path (`/drives/{drivesId}/root/createLink`): every trial of that path;
+//! - a trial (`POST /drives/{drivesId}/root/createLink` or `POST … embed`): that trial only;
+//! - a variant (`embed`): that variant on every path.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use crate::case::Case;
 use crate::config::EXPECTED_FAILURES;
+use crate::variant::Variant;
 
 #[derive(Clone, Debug, Default)]
 pub struct ExpectedFailures {
     file: PathBuf,
-    /// (line number, template) of every entry.
-    entries: Vec<(usize, String)>,
+    /// (line number, what it lists) of every entry.
+    entries: Vec<(usize, Listed)>,
 }
 
-/// Where a listed case's entry is, for messages: `path/to/file:12`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Listed {
+    Path(String),
+    Trial {
+        template: String,
+        variant: Option<String>,
+    },
+    Variant(String),
+}
+
+/// Where a listed trial's entry is, for messages: `path/to/file:12`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
     pub file: PathBuf,
@@ -30,14 +43,21 @@ impl fmt::Display for Entry {
 }
 
 impl ExpectedFailures {
-    /// Reads and checks the file: every entry must name one of `cases`.
-    pub fn load(file: &Path, cases: &[Case]) -> Result<Self, String> {
+    /// Reads and checks the file: every entry must name a case, a trial or a variant.
+    pub fn load(file: &Path, cases: &[Case], variants: &[Variant]) -> Result<Self, String> {
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("{EXPECTED_FAILURES}: cannot read {}: {e}", file.display()))?;
-        Self::parse(file, &text, cases)
+        Self::parse(file, &text, cases, variants)
     }
 
-    pub fn parse(file: &Path, text: &str, cases: &[Case]) -> Result<Self, String> {
+    pub fn parse(
+        file: &Path,
+        text: &str,
+        cases: &[Case],
+        variants: &[Variant],
+    ) -> Result<Self, String> {
+        let is_path = |t: &str| cases.iter().any(|c| c.template.as_str() == t);
+        let is_variant = |v: &str| variants.iter().any(|x| x.name == v);
         let mut entries = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let entry = line
@@ -47,16 +67,36 @@ impl ExpectedFailures {
             if entry.is_empty() {
                 continue;
             }
-            let template = entry.strip_prefix("POST ").map_or(entry, str::trim);
-            if !cases.iter().any(|c| c.template.as_str() == template) {
+            let listed = if let Some(trial) = entry.strip_prefix("POST ") {
+                let (template, variant) = match trial.trim().split_once(' ') {
+                    Some((t, v)) => (t, Some(v.trim())),
+                    None => (trial.trim(), None),
+                };
+                (is_path(template) && variant.is_none_or(is_variant)).then(|| Listed::Trial {
+                    template: template.to_owned(),
+                    variant: variant.map(str::to_owned),
+                })
+            } else if entry.starts_with('/') {
+                is_path(entry).then(|| Listed::Path(entry.to_owned()))
+            } else {
+                is_variant(entry).then(|| Listed::Variant(entry.to_owned()))
+            };
+            let Some(listed) = listed else {
+                // A file given by mistake (a .env file) must not have its secrets echoed.
+                let shown = if entry.contains('=') {
+                    "the line (not shown: it holds an '=')".to_owned()
+                } else {
+                    format!("{entry:?}")
+                };
                 return Err(format!(
-                    "{EXPECTED_FAILURES}: {}:{}: {entry:?} names no case; write a test name such \
-                     as \"POST /drives/{{drivesId}}/root/createLink\" or its path template",
+                    "{EXPECTED_FAILURES}: {}:{}: {shown} names no trial; write a documented path \
+                     (\"/drives/{{drivesId}}/root/createLink\"), a trial name (\"POST \
+                     /drives/{{drivesId}}/root/createLink embed\") or a variant (\"embed\")",
                     file.display(),
                     i + 1
                 ));
-            }
-            entries.push((i + 1, template.to_owned()));
+            };
+            entries.push((i + 1, listed));
         }
         Ok(ExpectedFailures {
             file: file.to_owned(),
@@ -64,11 +104,19 @@ impl ExpectedFailures {
         })
     }
 
-    /// The entry that lists `case`, if any.
-    pub fn entry(&self, case: &Case) -> Option<Entry> {
+    /// The entry that lists the trial of `case` with `variant` (`None`: the base trial), if any.
+    pub fn entry(&self, case: &Case, variant: Option<&str>) -> Option<Entry> {
+        let template = case.template.as_str();
         self.entries
             .iter()
-            .find(|(_, t)| t == case.template.as_str())
+            .find(|(_, listed)| match listed {
+                Listed::Path(t) => t == template,
+                Listed::Trial {
+                    template: t,
+                    variant: v,
+                } => t == template && v.as_deref() == variant,
+                Listed::Variant(v) => Some(v.as_str()) == variant,
+            })
             .map(|(line, _)| Entry {
                 file: self.file.clone(),
                 line: *line,

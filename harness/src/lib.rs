@@ -1,9 +1,11 @@
 //! A conformance harness for Microsoft Graph's `createLink` action (beta).
 //!
-//! The interesting part is [`check::verdict`], a pure function from a response to its problems;
+//! The interesting part is [`check::judge`], a pure function from a trial's answers to its problems
+//! (the behaviour rules are in [`behaviour`]);
 //! the rest loads data ([`config`], [`case`], [`schema`]), sends requests ([`request`],
 //! [`runner`]), serves a reference implementation ([`reference`]) and reports ([`report`]).
 
+pub mod behaviour;
 pub mod case;
 pub mod check;
 pub mod config;
@@ -17,3 +19,4 @@ pub mod request;
 pub mod runner;
 pub mod schema;
 pub mod suite;
+pub mod variant;

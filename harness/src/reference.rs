@@ -2,14 +2,17 @@
 //!
 //! It is what `cargo test --test conformance` runs against when no target is given, and the
 //! starting point the harness's own tests break on purpose. It is strict about requests, so a
-//! harness that sent a wrong request would fail against it too.
+//! harness that sent a wrong request would fail against it too, and it follows every behaviour
+//! rule: the link asked for, the same link for the same request, Graph's refusals.
 
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 use reqwest::Url;
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
+use crate::behaviour::roles_of;
 use crate::case::PathTemplate;
 use crate::config::Profile;
 use crate::media_type::MediaType;
@@ -37,11 +40,7 @@ impl ReferenceServer {
             .start()
             .await;
         Mock::given(any())
-            .respond_with(Reference {
-                templates,
-                profile,
-                schemas,
-            })
+            .respond_with(Reference::new(templates, profile, schemas))
             .mount(&server)
             .await;
         let base_url = Url::parse(&format!("{}{PREFIX}", server.uri()))
@@ -57,24 +56,65 @@ impl ReferenceServer {
     }
 }
 
-struct Reference {
+/// The reference implementation as a wiremock responder.
+pub struct Reference {
     templates: Vec<PathTemplate>,
     profile: Profile,
     schemas: Arc<Schemas>,
+    /// The links created so far, by [`link_key`]: asked again, the same link comes back.
+    created: Mutex<HashSet<u64>>,
+}
+
+/// An answer before it is serialized, so tests can break one thing about it.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn into_response(self) -> ResponseTemplate {
+        ResponseTemplate::new(self.status)
+            .set_body_raw(self.body.to_string().into_bytes(), &self.content_type)
+    }
 }
 
 impl Respond for Reference {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        match self.answer(request) {
-            Ok(permission) => success(self.profile, permission),
-            Err((status, code, message)) => error(status, code, &message),
-        }
+        self.answer(request).into_response()
     }
 }
 
 impl Reference {
-    /// The permission to create, or why the request is refused: (status, code, message).
-    fn answer(&self, request: &Request) -> Result<Value, (u16, &'static str, String)> {
+    pub fn new(templates: Vec<PathTemplate>, profile: Profile, schemas: Arc<Schemas>) -> Self {
+        Reference {
+            templates,
+            profile,
+            schemas,
+            created: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// The answer to `request`: the link, or Graph's refusal.
+    pub fn answer(&self, request: &Request) -> Answer {
+        match self.check(request) {
+            Ok(body) => {
+                let path = request.url.path();
+                let key = link_key(path, &body);
+                let new = self
+                    .created
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key);
+                success(self.profile, new, permission(path, &body))
+            }
+            Err((status, code, message)) => error(status, code, &message),
+        }
+    }
+
+    /// The valid request body, or why the request is refused: (status, code, message).
+    fn check(&self, request: &Request) -> Result<Value, (u16, &'static str, String)> {
         let path = request.url.path();
         let segments: Vec<&str> = match path.strip_prefix(PREFIX) {
             Some(rest) if rest.starts_with('/') => rest[1..].split('/').collect(),
@@ -119,7 +159,7 @@ impl Reference {
             let message = format!("Invalid request at {:?}: {}", v.pointer, v.reason);
             return Err((400, "invalidRequest", message));
         }
-        Ok(permission(path, &body))
+        Ok(body)
     }
 }
 
@@ -133,11 +173,11 @@ pub fn permission(path: &str, request: &Value) -> Value {
             .to_owned()
     };
     let link_type = text("type", "view");
-    let id = format!("{:016x}", fnv1a(path.as_bytes()));
+    let id = format!("{:016x}", link_key(path, request));
     let mut permission = json!({
         "@odata.type": "#microsoft.graph.permission",
         "id": id,
-        "roles": [if link_type == "edit" { "write" } else { "read" }],
+        "roles": [roles_of(&link_type).unwrap_or("read")],
         "shareId": format!("s!{id}"),
         "hasPassword": request.get("password").is_some(),
         "link": {
@@ -151,21 +191,36 @@ pub fn permission(path: &str, request: &Value) -> Value {
     if let Some(expiry) = request.get("expirationDateTime") {
         permission["expirationDateTime"] = expiry.clone();
     }
+    if link_type == "embed" {
+        permission["link"]["webHtml"] = Value::from(format!(
+            "<iframe src=\"https://contoso.invalid/embed/{id}\" width=\"98\" height=\"120\" frameborder=\"0\" scrolling=\"no\"></iframe>"
+        ));
+    }
     permission
 }
 
+/// One link per path, type and scope: the same request gets the same link back.
+fn link_key(path: &str, request: &Value) -> u64 {
+    let text = |name: &str| request.get(name).and_then(Value::as_str).unwrap_or("");
+    fnv1a(format!("{path} {} {}", text("type"), text("scope")).as_bytes())
+}
+
 /// The success answer under `profile`: 200 and `{"value": ...}` as documented, or the live
-/// service's 201 and bare permission.
-pub fn success(profile: Profile, permission: Value) -> ResponseTemplate {
+/// service's bare permission with 201 for a new link and 200 for an existing one.
+pub fn success(profile: Profile, new: bool, permission: Value) -> Answer {
     let (status, body) = match profile {
         Profile::Documented => (200, json!({ "value": permission })),
-        Profile::Graph => (201, permission),
+        Profile::Graph => (if new { 201 } else { 200 }, permission),
     };
-    ResponseTemplate::new(status).set_body_raw(body.to_string().into_bytes(), CONTENT_TYPE)
+    Answer {
+        status,
+        content_type: CONTENT_TYPE.to_owned(),
+        body,
+    }
 }
 
 /// Graph's error shape.
-pub fn error(status: u16, code: &str, message: &str) -> ResponseTemplate {
+pub fn error(status: u16, code: &str, message: &str) -> Answer {
     let body = json!({
         "error": {
             "code": code,
@@ -176,10 +231,14 @@ pub fn error(status: u16, code: &str, message: &str) -> ResponseTemplate {
             }
         }
     });
-    ResponseTemplate::new(status).set_body_raw(body.to_string().into_bytes(), "application/json")
+    Answer {
+        status,
+        content_type: "application/json".to_owned(),
+        body,
+    }
 }
 
-/// A stable id per path, so repeated runs answer alike.
+/// A stable hash, so repeated runs answer alike.
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)

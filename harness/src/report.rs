@@ -2,7 +2,9 @@
 
 use std::fmt::Write as _;
 
-use crate::check::Problem;
+use crate::behaviour::{Behaviour, Rule};
+use crate::check::{Problem, StatusRule};
+use crate::config::Profile;
 use crate::request::PreparedRequest;
 
 /// The whole report: every problem once, in check order, then the `curl` line.
@@ -21,7 +23,12 @@ pub fn render(problems: &[Problem], request: &PreparedRequest) -> String {
     }
     let _ = write!(
         out,
-        "\nreproduce with:\n  {}\n",
+        "\nreproduce with{}:\n  {}\n",
+        if request.times > 1 {
+            " (the same request, sent twice)"
+        } else {
+            ""
+        },
         request.curl().replace('\n', "\n  ")
     );
     out
@@ -29,9 +36,10 @@ pub fn render(problems: &[Problem], request: &PreparedRequest) -> String {
 
 /// One problem: its summary line, then indented details.
 fn describe(out: &mut String, problem: &Problem) {
-    let detail = |out: &mut String, label: &str, text: &str| {
-        let _ = writeln!(out, "   {label:<10}{text}");
-    };
+    if let Problem::OnRepeat(inner) = problem {
+        let _ = write!(out, "second answer: ");
+        return describe(out, inner);
+    }
     match problem {
         Problem::Connection { reason } => {
             let _ = writeln!(out, "no answer");
@@ -44,7 +52,12 @@ fn describe(out: &mut String, problem: &Problem) {
             error,
             body_start,
         } => {
-            let _ = writeln!(out, "expected {expected}, got {}", status_line(*actual));
+            let _ = writeln!(
+                out,
+                "expected {}, got {}",
+                expected_status(*expected),
+                status_line(*actual)
+            );
             if (300..400).contains(actual) {
                 let to = location.as_deref().unwrap_or("(no Location header)");
                 detail(
@@ -108,7 +121,108 @@ fn describe(out: &mut String, problem: &Problem) {
             detail(out, "value:", &v.value);
             detail(out, "rule:", &v.rule);
         }
+        Problem::Behaviour(b) => behaviour(out, b),
+        Problem::OnRepeat(_) => unreachable!("handled above"),
     }
+}
+
+/// The status a rule accepts, as written in reports.
+pub fn expected_status(rule: StatusRule) -> String {
+    match rule {
+        StatusRule::Link(Profile::Documented) => "200 OK (profile documented)".to_owned(),
+        StatusRule::Link(Profile::Graph) => "200 OK or 201 Created (profile graph)".to_owned(),
+        StatusRule::Existing(profile) => {
+            format!("200 OK for the existing link (profile {})", profile.name())
+        }
+        StatusRule::Refused(status) => format!("{}, a refusal", status_line(status)),
+    }
+}
+
+/// `[behaviour] <pointer> is <got>; <what the rule wanted>`, then the rule and its source.
+fn behaviour(out: &mut String, b: &Behaviour) {
+    let pointer = if b.pointer.is_empty() {
+        "the body"
+    } else {
+        &b.pointer
+    };
+    let got = match &b.got {
+        Some(value) => format!("{pointer} is {value}"),
+        None => format!("{pointer} is absent"),
+    };
+    let wanted = b.wanted.as_deref().unwrap_or("");
+    let why = match b.rule {
+        Rule::LinkType | Rule::LinkScope | Rule::Expiration => {
+            format!("the request asked for {wanted}")
+        }
+        Rule::Roles => format!("a link of this type grants {wanted}"),
+        Rule::EmbedHtml => "an embed link carries its <iframe> HTML in webHtml".to_owned(),
+        Rule::WebUrl => "expected an absolute http(s) URL".to_owned(),
+        Rule::Id => "expected a non-empty string".to_owned(),
+        Rule::HasPassword if wanted == "true" => "the request set a password".to_owned(),
+        Rule::HasPassword => "the request set no password: false, null or absent".to_owned(),
+        Rule::SameLink => match &b.wanted {
+            Some(first) => format!("the first answer had {first}; the same link must come back"),
+            None => "absent from the first answer too; the same link must come back".to_owned(),
+        },
+        Rule::ErrorShape => {
+            "a refusal is Graph's error: {\"error\": {\"code\": <non-empty string>, \"message\": <string>}}"
+                .to_owned()
+        }
+    };
+    let _ = writeln!(out, "{got}; {why}");
+    detail(
+        out,
+        "pointer:",
+        if b.pointer.is_empty() {
+            "(the whole body)"
+        } else {
+            &b.pointer
+        },
+    );
+    detail(out, "rule:", rule_text(b.rule));
+    detail(out, "source:", source(b.rule));
+}
+
+fn rule_text(rule: Rule) -> &'static str {
+    match rule {
+        Rule::LinkType => "link.type is the requested type",
+        Rule::LinkScope => "link.scope is the requested scope",
+        Rule::Roles => {
+            "roles follow link.type: view [\"read\"], edit [\"write\"], embed [\"read\"]"
+        }
+        Rule::EmbedHtml => "an embed link has a non-empty link.webHtml",
+        Rule::WebUrl => "link.webUrl is an absolute http(s) URL",
+        Rule::Id => "id is a non-empty string",
+        Rule::Expiration => "expirationDateTime is the requested instant (compared as instants)",
+        Rule::HasPassword => "hasPassword is true exactly when a password was sent",
+        Rule::SameLink => "the same request returns the same link: same id, same link.webUrl",
+        Rule::ErrorShape => "a refusal has Graph's error shape",
+    }
+}
+
+/// Where each rule is written down (README.md, "Behaviour rules", has the links).
+fn source(rule: Rule) -> &'static str {
+    match rule {
+        Rule::LinkType | Rule::LinkScope => {
+            "driveitem-createlink, every example request and response"
+        }
+        Rule::Roles => "sharingLink resource, the table of link types",
+        Rule::EmbedHtml => "sharingLink resource: webHtml holds the <iframe> of an embed link",
+        Rule::WebUrl => "sharingLink resource: webUrl opens the item in the browser",
+        Rule::Id => "permission resource: id is the key",
+        Rule::Expiration => {
+            "driveitem-createlink, parameter expirationDateTime; permission resource"
+        }
+        Rule::HasPassword => "permission resource: hasPassword tells whether a password is set",
+        Rule::SameLink => {
+            "driveitem-createlink: an existing link of the same type is returned (200 OK)"
+        }
+        Rule::ErrorShape => "Microsoft Graph error responses: the error resource type",
+    }
+}
+
+fn detail(out: &mut String, label: &str, text: &str) {
+    let _ = writeln!(out, "   {label:<10}{text}");
 }
 
 fn first_line(text: &str) -> &str {

@@ -6,13 +6,18 @@ use reqwest::Url;
 
 use crate::case::{Case, Segment};
 use crate::config::TOKEN;
+use crate::variant::Variant;
 
-/// Everything about a case's request except the token, which is added only when it is sent.
+/// Everything about a trial's request except the token, which is added only when it is sent.
 #[derive(Clone, Debug)]
 pub struct PreparedRequest {
     pub url: Url,
-    /// The body exactly as sent: compact JSON.
+    /// The body exactly as sent: compact JSON, or a variant's text that is not JSON.
     pub body: String,
+    /// Whether `Authorization: Bearer <token>` is sent.
+    pub authorization: bool,
+    /// How many times the request is sent, one after the other (a repeat sends it twice).
+    pub times: usize,
 }
 
 impl PreparedRequest {
@@ -37,17 +42,39 @@ impl PreparedRequest {
         PreparedRequest {
             url,
             body: case.body.clone(),
+            authorization: true,
+            times: 1,
         }
+    }
+
+    /// The case's URL with the variant's request.
+    pub fn with_variant(mut self, variant: &Variant) -> Self {
+        self.body = variant.body_text();
+        self.authorization = variant.authorization();
+        self.times = variant.requests();
+        self
     }
 
     /// A shell command that sends exactly this request. The token is written as a reference to
     /// the environment variable, never as its value.
     pub fn curl(&self) -> String {
-        format!(
-            "curl -sS -i -X POST {} \\\n  -H \"Authorization: Bearer ${TOKEN}\" \\\n  -H 'Content-Type: application/json' \\\n  --data-raw {}",
+        let authorization = if self.authorization {
+            format!("-H \"Authorization: Bearer ${TOKEN}\" \\\n  ")
+        } else {
+            String::new()
+        };
+        let command = format!(
+            "curl -sS -i -X POST {} \\\n  {authorization}-H 'Content-Type: application/json' \\\n  --data-raw {}",
             shell_quote(self.url.as_str()),
             shell_quote(&self.body)
-        )
+        );
+        match self.times {
+            1 => command,
+            n => format!(
+                "for i in $(seq {n}); do\n  {}\ndone",
+                command.replace('\n', "\n  ")
+            ),
+        }
     }
 }
 

@@ -67,6 +67,18 @@ impl Executor {
         self.runtime.block_on(self.send_async(request))
     }
 
+    /// Sends the request as many times as it says, one after the other: a repeat's second
+    /// request starts once the first answer is in, as a client calling again would.
+    pub fn send_all(&self, request: &PreparedRequest) -> Vec<Exchange> {
+        self.runtime.block_on(async {
+            let mut exchanges = Vec::with_capacity(request.times);
+            for _ in 0..request.times {
+                exchanges.push(self.send_async(request).await);
+            }
+            exchanges
+        })
+    }
+
     pub async fn send_async(&self, request: &PreparedRequest) -> Exchange {
         match self.exchange(request).await {
             Ok(response) => Exchange::Answered(response),
@@ -77,14 +89,15 @@ impl Executor {
     }
 
     async fn exchange(&self, request: &PreparedRequest) -> Result<Response, reqwest::Error> {
-        let mut response = self
+        let mut builder = self
             .client
             .post(request.url.clone())
-            .header(AUTHORIZATION, self.authorization.clone())
             .header(CONTENT_TYPE, "application/json")
-            .body(request.body.clone())
-            .send()
-            .await?;
+            .body(request.body.clone());
+        if request.authorization {
+            builder = builder.header(AUTHORIZATION, self.authorization.clone());
+        }
+        let mut response = builder.send().await?;
         let headers = response.headers();
         let content_types = headers
             .get_all(CONTENT_TYPE)

@@ -7,7 +7,7 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use reqwest::Url;
 
 use crate::case::{self, Case};
-use crate::check::{self, Problem};
+use crate::check::{self, Expect, Problem};
 use crate::config::{Config, Profile};
 use crate::expected::{Entry, ExpectedFailures};
 use crate::reference::ReferenceServer;
@@ -15,12 +15,21 @@ use crate::report;
 use crate::request::PreparedRequest;
 use crate::runner::Executor;
 use crate::schema::Schemas;
+use crate::variant::{self, Kind, Variant};
+
+/// One trial: a documented path with its case's request (the base trial) or a variant's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TrialId {
+    pub case: usize,
+    pub variant: Option<usize>,
+}
 
 /// Everything a run needs, built once and shared by the trials.
 pub struct Suite {
     config: Config,
     schemas: Arc<Schemas>,
     cases: Vec<Case>,
+    variants: Vec<Variant>,
     expected: ExpectedFailures,
     executor: Executor,
     base_url: Url,
@@ -50,29 +59,63 @@ pub struct Plan {
     pub config: Config,
     pub schemas: Arc<Schemas>,
     pub cases: Vec<Case>,
+    pub variants: Vec<Variant>,
     pub expected: ExpectedFailures,
 }
 
 impl Plan {
-    /// Loads schemas, cases and the expected-failures file, and checks the parameter overrides.
+    /// Loads schemas, cases, variants and the expected-failures file, and checks the parameter
+    /// overrides.
     pub fn load(config: Config) -> Result<Self, String> {
         let schemas = Arc::new(Schemas::load(&config.schemas_dir).map_err(|e| e.to_string())?);
         let cases = case::load_dir(&config.cases_dir, &schemas).map_err(|e| e.to_string())?;
+        let variants = variant::load_dir(&config.cases_dir.join(variant::FOLDER), &schemas)
+            .map_err(|e| e.to_string())?;
         let known: Vec<&str> = cases.iter().flat_map(|c| c.template.params()).collect();
         config
             .params
             .check_names(&known)
             .map_err(|e| e.to_string())?;
         let expected = match &config.expected_failures {
-            Some(file) => ExpectedFailures::load(file, &cases)?,
+            Some(file) => ExpectedFailures::load(file, &cases, &variants)?,
             None => ExpectedFailures::default(),
         };
         Ok(Plan {
             config,
             schemas,
             cases,
+            variants,
             expected,
         })
+    }
+
+    /// Every trial, path by path: the base trial, then each variant.
+    pub fn trials(&self) -> Vec<TrialId> {
+        trials(self.cases.len(), self.variants.len())
+    }
+
+    pub fn trial_name(&self, id: TrialId) -> String {
+        trial_name(&self.cases, &self.variants, id)
+    }
+}
+
+fn trials(cases: usize, variants: usize) -> Vec<TrialId> {
+    (0..cases)
+        .flat_map(|case| {
+            std::iter::once(None)
+                .chain((0..variants).map(Some))
+                .map(move |variant| TrialId { case, variant })
+        })
+        .collect()
+}
+
+/// `POST <template>` for a base trial, `POST <template> <variant>` for a variant's, so a filter
+/// on the path selects all of a path's trials and one on the variant's name all of its paths.
+fn trial_name(cases: &[Case], variants: &[Variant], id: TrialId) -> String {
+    let base = cases[id.case].name();
+    match id.variant {
+        None => base,
+        Some(v) => format!("{base} {}", variants[v].name),
     }
 }
 
@@ -87,6 +130,7 @@ impl Suite {
             config,
             schemas,
             cases,
+            variants,
             expected,
         } = plan;
         let executor = Executor::new(&config)?;
@@ -106,6 +150,7 @@ impl Suite {
             config,
             schemas,
             cases,
+            variants,
             expected,
             executor,
             base_url,
@@ -133,18 +178,41 @@ impl Suite {
         &self.executor
     }
 
+    pub fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+
+    /// Every trial, path by path: the base trial, then each variant.
+    pub fn trials(&self) -> Vec<TrialId> {
+        trials(self.cases.len(), self.variants.len())
+    }
+
+    pub fn trial_name(&self, id: TrialId) -> String {
+        trial_name(&self.cases, &self.variants, id)
+    }
+
     /// The request `case` sends to this run's target.
     pub fn request(&self, case: &Case) -> PreparedRequest {
         PreparedRequest::new(&self.base_url, case, &self.config.params.values)
     }
 
-    /// Sends `case` and judges the answer (blocking).
+    /// The request trial `id` sends to this run's target.
+    pub fn trial_request(&self, id: TrialId) -> PreparedRequest {
+        let request = self.request(&self.cases[id.case]);
+        match id.variant {
+            None => request,
+            Some(v) => request.with_variant(&self.variants[v]),
+        }
+    }
+
+    /// Sends `case`'s base request and judges the answer (blocking).
     pub fn run_case(&self, case: &Case) -> CaseOutcome {
         let request = self.request(case);
         let exchange = self.executor.send(&request);
         self.judge(request, &exchange)
     }
 
+    /// Judges one answer to a base request.
     pub fn judge(&self, request: PreparedRequest, exchange: &check::Exchange) -> CaseOutcome {
         CaseOutcome {
             problems: check::verdict(self.config.profile, &self.schemas, exchange),
@@ -152,10 +220,26 @@ impl Suite {
         }
     }
 
-    /// The trial result of `case`, taking the expected-failures file into account.
-    pub fn trial_result(&self, case: &Case) -> Result<Completion, Failed> {
-        let outcome = self.run_case(case);
-        settle(&outcome, self.expected.entry(case))
+    /// Sends trial `id`'s request (twice for a repeat) and judges the answers (blocking).
+    pub fn run_trial(&self, id: TrialId) -> CaseOutcome {
+        let request = self.trial_request(id);
+        let exchanges = self.executor.send_all(&request);
+        let expect = match id.variant.map(|v| &self.variants[v].kind) {
+            None => Expect::Base,
+            Some(Kind::Link { body, .. }) => Expect::Link { request: body },
+            Some(Kind::Refusal { status, .. }) => Expect::Refusal { status: *status },
+        };
+        CaseOutcome {
+            problems: check::judge(self.config.profile, &self.schemas, expect, &exchanges),
+            request,
+        }
+    }
+
+    /// The trial result of `id`, taking the expected-failures file into account.
+    pub fn trial_result(&self, id: TrialId) -> Result<Completion, Failed> {
+        let outcome = self.run_trial(id);
+        let variant = id.variant.map(|v| self.variants[v].name.as_str());
+        settle(&outcome, self.expected.entry(&self.cases[id.case], variant))
     }
 }
 
@@ -191,12 +275,12 @@ pub fn main() -> ExitCode {
         Ok(plan) => plan,
         Err(message) => return setup_error(&message),
     };
-    let names: Vec<String> = plan.cases.iter().map(Case::name).collect();
+    let ids = plan.trials();
     if args.list {
         // Listing must print nothing but the list (nextest parses it) and start no server.
-        let trials = names
-            .into_iter()
-            .map(|n| Trial::test(n, || Ok(())))
+        let trials = ids
+            .iter()
+            .map(|&id| Trial::test(plan.trial_name(id), || Ok(())))
             .collect();
         return libtest_mimic::run(&args, trials).exit_code();
     }
@@ -206,9 +290,11 @@ pub fn main() -> ExitCode {
         Err(message) => return setup_error(&message),
     };
     eprintln!(
-        "createlink conformance: {} case{}, profile {}, target {}{}",
+        "createlink conformance: {} paths, {} variant{}, {} trials, profile {}, target {}{}",
         suite.cases.len(),
-        if suite.cases.len() == 1 { "" } else { "s" },
+        suite.variants.len(),
+        if suite.variants.len() == 1 { "" } else { "s" },
+        ids.len(),
         suite.profile().name(),
         suite.base_url(),
         if suite.uses_reference_server() {
@@ -217,16 +303,21 @@ pub fn main() -> ExitCode {
             ""
         }
     );
-    let trials: Vec<Trial> = (0..suite.cases.len())
-        .map(|i| {
+    let mut ids = ids;
+    // Trials are handed to the test threads in order: the ones that send more requests go first,
+    // so a repeat never starts last and stretches the run by a round trip.
+    ids.sort_by_key(|&id| {
+        std::cmp::Reverse(id.variant.map_or(1, |v| suite.variants[v].requests()))
+    });
+    let trials: Vec<Trial> = ids
+        .into_iter()
+        .map(|id| {
             let suite = Arc::clone(&suite);
-            Trial::ignorable_test(names[i].clone(), move || {
-                suite.trial_result(&suite.cases[i])
-            })
+            Trial::ignorable_test(suite.trial_name(id), move || suite.trial_result(id))
         })
         .collect();
     if args.test_threads.is_none() {
-        // One thread per selected case, up to the concurrency limit: every request can be in
+        // One thread per selected trial, up to the concurrency limit: every request can be in
         // flight at once, and a generated suite of thousands starts no more threads than that.
         let selected = trials.iter().filter(|t| !args.is_filtered_out(t)).count();
         args.test_threads = Some(selected.clamp(1, concurrency));

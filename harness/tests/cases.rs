@@ -111,7 +111,9 @@ fn a_new_case_file_is_a_new_trial_without_code_changes() {
     std::fs::create_dir_all(&dir).unwrap();
     for entry in std::fs::read_dir(repo_dir("cases")).unwrap() {
         let path = entry.unwrap().path();
-        std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        if path.is_file() {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
     }
     std::fs::write(
         dir.join("zz-new.json"),

@@ -6,10 +6,10 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{enveloped, permission, runtime};
+use common::{behaving_target, permission, trial_names};
+use createlink::config::Profile;
 use serde_json::json;
-use wiremock::matchers::{any, path};
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
 const BIN: &str = env!("CARGO_BIN_EXE_createlink-conformance");
 /// The token every run here sends; no output may contain it.
@@ -18,26 +18,45 @@ const SECRET: &str = "sentinel-token-d41d8cd98f00b204";
 const BROKEN: &str = "POST /drives/{drivesId}/root/createLink";
 const BROKEN_PATH: &str = "/beta/drives/b!conformance-drive/root/createLink";
 
-/// A target that answers every path correctly but one, where `link.type` is a number.
+/// A target that behaves on every path but one, where every request, refusals included, gets
+/// a permission whose `link.type` is a number: every trial of that path fails.
 fn one_broken_path() -> MockServer {
-    runtime().block_on(async {
-        let server = MockServer::builder()
-            .disable_request_recording()
-            .start()
-            .await;
-        let mut broken = permission();
-        broken["link"]["type"] = json!(5);
-        Mock::given(path(BROKEN_PATH))
-            .respond_with(enveloped(broken))
-            .with_priority(1)
-            .mount(&server)
-            .await;
-        Mock::given(any())
-            .respond_with(enveloped(permission()))
-            .mount(&server)
-            .await;
-        server
+    behaving_target(Profile::Documented, |request, answer| {
+        if request.url.path() == BROKEN_PATH {
+            let mut broken = permission();
+            broken["link"]["type"] = json!(5);
+            answer.status = 200;
+            answer.content_type = "application/json".to_owned();
+            answer.body = json!({ "value": broken });
+        }
     })
+}
+
+/// The names of the broken path's trials, sorted.
+fn broken_trials() -> Vec<String> {
+    trial_names()
+        .into_iter()
+        .filter(|n| n == BROKEN || n.starts_with(&format!("{BROKEN} ")))
+        .collect()
+}
+
+/// `"{passed} passed; {failed} failed"` for a run in which `failed` of all trials fail.
+fn tally(failed: usize) -> String {
+    format!("{} passed; {failed} failed", trial_names().len() - failed)
+}
+
+/// The test names a run lists under `failures:`, sorted.
+fn failures(shown: &str) -> Vec<String> {
+    let mut names: Vec<String> = shown
+        .split("\nfailures:\n")
+        .last()
+        .unwrap_or("")
+        .lines()
+        .map_while(|l| l.strip_prefix("    "))
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names
 }
 
 fn temp_file(name: &str, text: &str) -> PathBuf {
@@ -88,7 +107,12 @@ fn the_built_in_server_passes_every_case() {
     let out = suite(&[], &[]);
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(0), "{shown}");
-    assert!(shown.contains("23 passed; 0 failed"), "{shown}");
+    assert!(shown.contains(&tally(0)), "{shown}");
+    assert_eq!(
+        trial_names().len(),
+        23 * 13,
+        "23 paths, each with its base trial and 12 variants"
+    );
     assert!(shown.contains("built-in reference server"), "{shown}");
 }
 
@@ -99,11 +123,8 @@ fn a_defect_fails_exactly_the_case_it_touches_and_the_report_reproduces_it() {
     let out = suite(&[("CREATELINK_BASE_URL", &base)], &[]);
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(101), "{shown}");
-    assert!(shown.contains("22 passed; 1 failed"), "{shown}");
-    assert!(
-        shown.contains(&format!("failures:\n    {BROKEN}\n")),
-        "{shown}"
-    );
+    assert!(shown.contains(&tally(13)), "{shown}");
+    assert_eq!(failures(&shown), broken_trials(), "{shown}");
     for needle in [
         "[schema] /value/link/type",
         "value:    5",
@@ -172,7 +193,10 @@ fn an_unreachable_target_fails_every_case_with_the_reason() {
     let out = suite(&[("CREATELINK_BASE_URL", &base)], &[]);
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(101), "{shown}");
-    assert!(shown.contains("0 passed; 23 failed"), "{shown}");
+    assert!(
+        shown.contains(&format!("0 passed; {} failed", trial_names().len())),
+        "{shown}"
+    );
     assert!(shown.contains("cannot connect to 127.0.0.1"), "{shown}");
     assert!(!shown.contains("panicked"), "{shown}");
 }
@@ -194,25 +218,80 @@ mod expected_failures {
     }
 
     #[test]
-    fn a_listed_failure_does_not_fail_the_run() {
-        for line in [BROKEN, "/drives/{drivesId}/root/createLink"] {
-            let out = run(&format!("# known gaps\n\n{line}   # link.type\n"));
-            let shown = text(&out);
-            assert_eq!(out.status.code(), Some(0), "{shown}");
-            assert!(shown.contains("22 passed; 0 failed; 1 ignored"), "{shown}");
-            assert!(shown.contains("expected failure, listed at"), "{shown}");
-        }
+    fn a_path_line_covers_every_trial_of_the_path() {
+        let out = run("# known gaps\n\n/drives/{drivesId}/root/createLink   # link.type\n");
+        let shown = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{shown}");
+        assert!(
+            shown.contains(&format!(
+                "{} passed; 0 failed; 13 ignored",
+                trial_names().len() - 13
+            )),
+            "{shown}"
+        );
+        assert!(shown.contains("expected failure, listed at"), "{shown}");
+    }
+
+    #[test]
+    fn trial_lines_cover_their_trial_only() {
+        let lines: Vec<String> = broken_trials()
+            .into_iter()
+            .filter(|n| n != BROKEN)
+            .collect();
+        let out = run(&lines.join("\n"));
+        let shown = text(&out);
+        assert_eq!(out.status.code(), Some(101), "{shown}");
+        assert!(
+            shown.contains(&format!(
+                "{} passed; 1 failed; 12 ignored",
+                trial_names().len() - 13
+            )),
+            "{shown}"
+        );
+        assert_eq!(failures(&shown), [BROKEN], "{shown}");
+    }
+
+    #[test]
+    fn a_variant_line_covers_that_variant_on_every_path() {
+        // The embed trials of the other 22 paths pass although listed: each fails the run.
+        let out = run("embed\n");
+        let shown = text(&out);
+        assert_eq!(out.status.code(), Some(101), "{shown}");
+        let embeds: Vec<String> = trial_names()
+            .into_iter()
+            .filter(|n| n.ends_with(" embed"))
+            .collect();
+        let expected: Vec<String> = {
+            let mut v: Vec<String> = embeds
+                .iter()
+                .filter(|n| !n.starts_with(BROKEN))
+                .cloned()
+                .collect();
+            v.extend(
+                broken_trials()
+                    .into_iter()
+                    .filter(|n| !n.ends_with(" embed")),
+            );
+            v.sort();
+            v
+        };
+        assert_eq!(failures(&shown), expected, "{shown}");
+        assert!(shown.contains("1 ignored"), "{shown}");
     }
 
     #[test]
     fn a_listed_case_that_passes_fails_the_run() {
-        let out = run(&format!(
-            "{BROKEN}\nPOST /shares/{{sharesId}}/root/createLink\n"
-        ));
+        let out =
+            run("/drives/{drivesId}/root/createLink\nPOST /shares/{sharesId}/root/createLink\n");
         let shown = text(&out);
         assert_eq!(out.status.code(), Some(101), "{shown}");
         assert!(shown.contains("remove that line"), "{shown}");
-        assert!(shown.contains(":2"), "{shown}");
+        assert!(shown.contains(".txt:2: remove that line"), "{shown}");
+        assert_eq!(
+            failures(&shown),
+            ["POST /shares/{sharesId}/root/createLink"],
+            "{shown}"
+        );
     }
 
     #[test]
@@ -242,10 +321,13 @@ fn json_format_carries_the_failure_report() {
     let failed: Vec<_> = events.iter().filter(|e| e["event"] == "failed").collect();
     assert_eq!(
         failed.len(),
-        2,
-        "one failed test and the failed suite:\n{stdout}"
-    ); // test + suite
-    let test = failed.iter().find(|e| e["type"] == "test").unwrap();
+        broken_trials().len() + 1,
+        "the broken path's trials and the failed suite:\n{stdout}"
+    );
+    let test = failed
+        .iter()
+        .find(|e| e["type"] == "test" && e["name"] == BROKEN)
+        .unwrap();
     assert_eq!(test["name"], BROKEN);
     let report = test["stdout"].as_str().unwrap();
     assert!(
@@ -289,15 +371,6 @@ fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace().join("target"), PathBuf::from)
 }
 
-/// The test names the case files define, sorted, as the harness itself loads them.
-fn case_names() -> Vec<String> {
-    let schemas = createlink::schema::Schemas::load(&workspace().join("schemas")).unwrap();
-    let cases = createlink::case::load_dir(&workspace().join("cases"), &schemas).unwrap();
-    let mut names: Vec<String> = cases.iter().map(|c| c.name()).collect();
-    names.sort();
-    names
-}
-
 /// The conformance test names nextest lists, sorted.
 fn listed(extra: &[&str]) -> Vec<String> {
     let mut args = vec!["list", "--test", "conformance", "--message-format", "json"];
@@ -320,8 +393,8 @@ fn listed(extra: &[&str]) -> Vec<String> {
 #[test]
 fn nextest_lists_exactly_the_cases_and_partitions_split_them() {
     let all = listed(&[]);
-    assert_eq!(all.len(), 23);
-    assert_eq!(all, case_names());
+    assert_eq!(all.len(), 23 * 13);
+    assert_eq!(all, trial_names());
     let mut first = listed(&["--partition", "count:1/2"]);
     let second = listed(&["--partition", "count:2/2"]);
     assert!(!first.is_empty() && !second.is_empty());
@@ -356,7 +429,11 @@ fn nextest_runs_the_partitions_against_the_built_in_server() {
         );
         total += run;
     }
-    assert_eq!(total, 23, "the partitions together run every case once");
+    assert_eq!(
+        total,
+        trial_names().len(),
+        "the partitions together run every trial once"
+    );
 }
 
 #[test]
@@ -387,10 +464,11 @@ fn nextest_ci_profile_writes_junit_with_one_testcase_per_path() {
     let cases = junit_testcases(&xml);
     let mut names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
     names.sort();
-    assert_eq!(names, case_names());
-    let failed: Vec<&TestCase> = cases.iter().filter(|c| c.failure.is_some()).collect();
-    assert_eq!(failed.len(), 1, "{failed:?}");
-    assert_eq!(failed[0].name, BROKEN);
+    assert_eq!(names, trial_names());
+    let mut failed: Vec<&TestCase> = cases.iter().filter(|c| c.failure.is_some()).collect();
+    failed.sort_by(|a, b| a.name.cmp(&b.name));
+    let failed_names: Vec<&str> = failed.iter().map(|c| c.name.as_str()).collect();
+    assert_eq!(failed_names, broken_trials(), "{failed:?}");
     let text = failed[0].failure.as_deref().unwrap();
     assert!(
         text.contains("/value/link/type") && text.contains("curl -sS"),

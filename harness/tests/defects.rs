@@ -42,7 +42,7 @@ impl Respond for Rows {
             .and_then(|i| i.parse::<usize>().ok())
             .and_then(|i| self.0.get(i))
             .cloned()
-            .unwrap_or_else(|| reference::error(404, "itemNotFound", "no such row"))
+            .unwrap_or_else(|| reference::error(404, "itemNotFound", "no such row").into_response())
     }
 }
 
@@ -634,7 +634,7 @@ fn the_base_url_prefix_is_kept_with_or_without_a_trailing_slash() {
                 .respond_with(enveloped(permission()))
                 .with_priority(1),
             Mock::given(any())
-                .respond_with(reference::error(404, "itemNotFound", "wrong path"))
+                .respond_with(reference::error(404, "itemNotFound", "wrong path").into_response())
                 .with_priority(2),
         ]);
         let base = format!("{}{prefix}{trailing}", server.uri());
@@ -657,7 +657,7 @@ fn sent_as(value: &str, exact: &str) -> Option<String> {
             .respond_with(enveloped(permission()))
             .with_priority(1),
         Mock::given(any())
-            .respond_with(reference::error(404, "itemNotFound", "wrong path"))
+            .respond_with(reference::error(404, "itemNotFound", "wrong path").into_response())
             .with_priority(2),
     ]);
     let mut config = config_for(&format!("{}/beta", server.uri()), Profile::Documented);
@@ -729,12 +729,12 @@ fn a_wrong_status_fails_and_says_what_came_back() {
         ),
         row(
             "401",
-            reference::error(401, "InvalidAuthenticationToken", "Access token has expired."),
+            reference::error(401, "InvalidAuthenticationToken", "Access token has expired.").into_response(),
             graph_error(401, "InvalidAuthenticationToken", "Access token has expired."),
         ),
         row(
             "500",
-            reference::error(500, "generalException", "An unexpected error occurred."),
+            reference::error(500, "generalException", "An unexpected error occurred.").into_response(),
             graph_error(500, "generalException", "An unexpected error occurred."),
         ),
         row(

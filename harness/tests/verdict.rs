@@ -6,11 +6,11 @@
 use std::sync::OnceLock;
 
 use createlink::check::{
-    self, Body, Check, Exchange, GraphError, Problem, Response, parse_json, verdict,
+    self, Body, Check, Exchange, GraphError, Problem, Response, StatusRule, parse_json, verdict,
 };
 use createlink::config::{Profile, repo_dir};
-use createlink::reference;
 use createlink::schema::Schemas;
+use createlink::{reference, report};
 use serde_json::{Value, json};
 
 const JSON: &str = "application/json";
@@ -115,7 +115,7 @@ fn status_is_judged_per_profile() {
         if let Some(Problem::Status {
             expected, actual, ..
         }) = problems.first()
-            && (*actual != status || *expected != check::expected_status(profile))
+            && (*actual != status || *expected != StatusRule::Link(profile))
         {
             failures.push(format!(
                 "{} {status}: status problem says {expected:?}/{actual}",
@@ -127,10 +127,26 @@ fn status_is_judged_per_profile() {
 }
 
 #[test]
-fn expected_status_names_what_each_profile_accepts() {
-    assert!(check::expected_status(Profile::Documented).contains("200 OK"));
-    assert!(!check::expected_status(Profile::Documented).contains("201"));
-    assert!(check::expected_status(Profile::Graph).contains("201 Created"));
+fn expected_status_names_what_each_rule_accepts() {
+    let said = |rule| report::expected_status(rule);
+    assert!(said(StatusRule::Link(Profile::Documented)).contains("200 OK"));
+    assert!(!said(StatusRule::Link(Profile::Documented)).contains("201"));
+    assert!(said(StatusRule::Link(Profile::Graph)).contains("201 Created"));
+    assert!(said(StatusRule::Existing(Profile::Graph)).starts_with("200 OK for the existing link"));
+    assert_eq!(
+        said(StatusRule::Refused(401)),
+        "401 Unauthorized, a refusal"
+    );
+    for (rule, accepted) in [
+        (StatusRule::Link(Profile::Documented), &[200][..]),
+        (StatusRule::Link(Profile::Graph), &[200, 201]),
+        (StatusRule::Existing(Profile::Documented), &[200]),
+        (StatusRule::Existing(Profile::Graph), &[200]),
+        (StatusRule::Refused(400), &[400]),
+    ] {
+        let got: Vec<u16> = (100..600).filter(|&s| rule.accepts(s)).collect();
+        assert_eq!(got, accepted, "{rule:?}");
+    }
 }
 
 /// A non-2xx answer is judged by its status alone; the body shows Graph's error or its start.
@@ -185,7 +201,7 @@ fn a_failure_status_reports_the_error_and_nothing_else() {
     for (status, types, body, error, start) in rows {
         let problems = judge(Profile::Documented, &answered(*status, types, *body));
         let expected = Problem::Status {
-            expected: check::expected_status(Profile::Documented),
+            expected: StatusRule::Link(Profile::Documented),
             actual: *status,
             location: None,
             error: error.clone().map(Box::new),

@@ -9,13 +9,16 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use createlink::check::{Check, Problem};
-use createlink::config::{Config, Profile};
-use createlink::reference;
-use createlink::suite::{CaseOutcome, Suite};
+use createlink::config::{Config, Profile, repo_dir};
+use createlink::reference::{self, Answer, Reference};
+use createlink::schema::Schemas;
+use createlink::suite::{CaseOutcome, Plan, Suite};
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
-use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
 /// The documented template the single-case tests use.
 pub const TEMPLATE: &str = "/drives/{drivesId}/root/createLink";
@@ -45,6 +48,62 @@ pub fn serve(template: ResponseTemplate) -> MockServer {
             .await;
         server
     })
+}
+
+/// One change to the reference server's answer: the single defect of a target.
+pub type Mutation = fn(&Request, &mut Answer);
+
+/// The reference implementation with one defect applied to every answer.
+struct Broken {
+    reference: Reference,
+    mutate: Mutation,
+}
+
+impl Respond for Broken {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let mut answer = self.reference.answer(request);
+        (self.mutate)(request, &mut answer);
+        answer.into_response()
+    }
+}
+
+/// A target that behaves like the reference server under `profile`, but for `mutate`.
+pub fn behaving_target(profile: Profile, mutate: Mutation) -> MockServer {
+    let plan = plan();
+    let templates = plan.cases.iter().map(|c| c.template.clone()).collect();
+    let reference = Reference::new(templates, profile, Arc::clone(&plan.schemas));
+    runtime().block_on(async {
+        let server = MockServer::builder()
+            .disable_request_recording()
+            .start()
+            .await;
+        Mock::given(any())
+            .respond_with(Broken { reference, mutate })
+            .mount(&server)
+            .await;
+        server
+    })
+}
+
+/// The repository's cases, variants and schemas, as a run loads them.
+pub fn plan() -> Plan {
+    Plan::load(Config::defaults()).unwrap()
+}
+
+/// Every trial name of the repository's suite, sorted.
+pub fn trial_names() -> Vec<String> {
+    let plan = plan();
+    let mut names: Vec<String> = plan
+        .trials()
+        .into_iter()
+        .map(|id| plan.trial_name(id))
+        .collect();
+    names.sort();
+    names
+}
+
+pub fn schemas() -> Schemas {
+    Schemas::load(&repo_dir("schemas")).unwrap()
 }
 
 /// The permission the reference server answers with, for the test template.

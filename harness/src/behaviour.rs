@@ -1,0 +1,257 @@
+//! The behaviour rules: whether an answer is the link that was asked for, and whether a refusal
+//! looks like Graph's. Pure functions of the request and the parsed answer.
+//!
+//! Each rule's source is cited beside it (and in README.md, "Behaviour rules"). The shape checks
+//! belong to the schemas; a rule here only looks at values it can compare, and a value of the
+//! wrong type is left to the schema problem that already names it, unless the rule needs it.
+
+use reqwest::Url;
+use serde_json::Value;
+
+use crate::datetime::DateTimeOffset;
+use crate::schema::cut;
+
+/// Values are shown in reports up to this many characters.
+const SHOWN: usize = 200;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// `link.type` is the requested `type`. Source: every example of driveitem-createlink.
+    LinkType,
+    /// `link.scope` is the requested `scope`. Source: as for `LinkType`.
+    LinkScope,
+    /// `roles` follows `link.type`: view → read, edit → write, embed → read. Source: the
+    /// sharingLink resource's table of link types.
+    Roles,
+    /// An embed link carries its `<iframe>` in `link.webHtml`. Source: the sharingLink resource.
+    EmbedHtml,
+    /// `link.webUrl` is an absolute http(s) URL. Source: the sharingLink resource ("a URL that
+    /// opens the item in the browser"); every real answer has one.
+    WebUrl,
+    /// `id` is a non-empty string. Source: the permission resource (`id` is the key).
+    Id,
+    /// `expirationDateTime` is the requested instant. Source: the permission resource and
+    /// driveitem-createlink's `expirationDateTime` parameter.
+    Expiration,
+    /// `hasPassword` is true when a password was sent, else false, null or absent. Source: the
+    /// permission resource.
+    HasPassword,
+    /// A repeated request returns the same link (same `id`, same `link.webUrl`). Source:
+    /// driveitem-createlink: "the existing sharing link will be returned".
+    SameLink,
+    /// A refusal is `{"error": {"code": <non-empty string>, "message": <string>}}`. Source:
+    /// Graph's "Error responses" page.
+    ErrorShape,
+}
+
+/// One broken rule: where, what came back, and what the rule wanted there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Behaviour {
+    pub rule: Rule,
+    /// JSON pointer into the (first) answer's body.
+    pub pointer: String,
+    /// What came back at `pointer`, compact JSON, cut; `None` when absent.
+    pub got: Option<String>,
+    /// What the rule wanted, compact JSON: the requested value, or the value the rule implies.
+    /// `None` where the rule is a property rather than a value (a URL, a non-empty string).
+    pub wanted: Option<String>,
+}
+
+/// The roles each link type grants, per the sharingLink resource's table.
+pub fn roles_of(link_type: &str) -> Option<&'static str> {
+    match link_type {
+        "view" | "embed" => Some("read"),
+        "edit" => Some("write"),
+        _ => None,
+    }
+}
+
+/// The rules for a link answer: `permission` is the permission (at `base` in the body), answering
+/// `request`. A permission that is not an object is the schema's problem, not a behaviour.
+pub fn link(request: &Value, base: &str, permission: &Value) -> Vec<Behaviour> {
+    let mut out = Vec::new();
+    if !permission.is_object() {
+        return out;
+    }
+    let at = |path: &str| format!("{base}{path}");
+    let mut broken = |rule: Rule, path: &str, got: Option<&Value>, wanted: Option<String>| {
+        out.push(Behaviour {
+            rule,
+            pointer: at(path),
+            got: got.map(show),
+            wanted,
+        });
+    };
+    let get = |path: &str| permission.pointer(path);
+    let text = |path: &str| get(path).and_then(Value::as_str);
+
+    if text("/id").is_none_or(str::is_empty) {
+        broken(Rule::Id, "/id", get("/id"), None);
+    }
+    for (rule, name) in [(Rule::LinkType, "type"), (Rule::LinkScope, "scope")] {
+        if let Some(asked) = request.get(name).filter(|v| v.is_string()) {
+            let path = format!("/link/{name}");
+            if get(&path) != Some(asked) {
+                broken(rule, &path, get(&path), Some(show(asked)));
+            }
+        }
+    }
+    let link_type = text("/link/type");
+    if let Some(role) = link_type.and_then(roles_of) {
+        let wanted = Value::from(vec![role]);
+        if get("/roles") != Some(&wanted) {
+            broken(Rule::Roles, "/roles", get("/roles"), Some(show(&wanted)));
+        }
+    }
+    let embed = link_type == Some("embed") || request.get("type") == Some(&Value::from("embed"));
+    if embed && text("/link/webHtml").is_none_or(|h| h.trim().is_empty()) {
+        broken(Rule::EmbedHtml, "/link/webHtml", get("/link/webHtml"), None);
+    }
+    if !text("/link/webUrl").is_some_and(is_web_url) {
+        broken(Rule::WebUrl, "/link/webUrl", get("/link/webUrl"), None);
+    }
+    if let Some(asked) = request.get("expirationDateTime").and_then(Value::as_str) {
+        let same = match (
+            DateTimeOffset::parse(asked),
+            text("/expirationDateTime").map(DateTimeOffset::parse),
+        ) {
+            (Ok(a), Some(Ok(b))) => a.instant() == b.instant(),
+            _ => false,
+        };
+        if !same {
+            let got = get("/expirationDateTime");
+            broken(
+                Rule::Expiration,
+                "/expirationDateTime",
+                got,
+                Some(show(&asked.into())),
+            );
+        }
+    }
+    let has_password = get("/hasPassword");
+    let ok = if request.get("password").is_some() {
+        has_password == Some(&Value::Bool(true))
+    } else {
+        matches!(has_password, None | Some(Value::Null | Value::Bool(false)))
+    };
+    if !ok {
+        let wanted = request.get("password").is_some();
+        broken(
+            Rule::HasPassword,
+            "/hasPassword",
+            has_password,
+            Some(wanted.to_string()),
+        );
+    }
+    out
+}
+
+/// The second answer to a repeated request names the same link as the first: the same `id` and
+/// the same `link.webUrl`. Pointers are into the second answer.
+pub fn same_link(base: &str, first: &Value, second: &Value) -> Vec<Behaviour> {
+    ["/id", "/link/webUrl"]
+        .into_iter()
+        .filter_map(|path| {
+            let (a, b) = (first.pointer(path), second.pointer(path));
+            (a != b || a.is_none()).then(|| Behaviour {
+                rule: Rule::SameLink,
+                pointer: format!("{base}{path}"),
+                got: b.map(show),
+                wanted: a.map(show),
+            })
+        })
+        .collect()
+}
+
+/// Graph's error shape, or the first place where a refusal's body departs from it.
+pub fn error_shape(body: &Value) -> Option<Behaviour> {
+    let broken = |pointer: &str, got: Option<&Value>| {
+        Some(Behaviour {
+            rule: Rule::ErrorShape,
+            pointer: pointer.to_owned(),
+            got: got.map(show),
+            wanted: None,
+        })
+    };
+    let Some(error) = body.get("error").filter(|e| e.is_object()) else {
+        return if body.is_object() {
+            broken("/error", body.get("error"))
+        } else {
+            broken("", Some(body))
+        };
+    };
+    match error.get("code") {
+        Some(Value::String(code)) if !code.trim().is_empty() => {}
+        other => return broken("/error/code", other),
+    }
+    match error.get("message") {
+        Some(Value::String(_)) => None,
+        other => broken("/error/message", other),
+    }
+}
+
+fn is_web_url(text: &str) -> bool {
+    Url::parse(text).is_ok_and(|u| {
+        matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty())
+    })
+}
+
+fn show(value: &Value) -> String {
+    cut(&value.to_string(), SHOWN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn good() -> Value {
+        json!({
+            "id": "abc",
+            "roles": ["write"],
+            "hasPassword": true,
+            "expirationDateTime": "2031-01-01T00:00:00Z",
+            "link": {"type": "edit", "scope": "organization", "webUrl": "https://contoso.example/s/abc"}
+        })
+    }
+
+    #[test]
+    fn a_matching_answer_breaks_no_rule() {
+        let request = json!({"type": "edit", "scope": "organization", "password": "x",
+            "expirationDateTime": "2031-01-01T01:00+01:00"});
+        assert_eq!(link(&request, "", &good()), []);
+    }
+
+    #[test]
+    fn each_rule_names_its_pointer() {
+        let request = json!({"type": "view", "scope": "anonymous"});
+        let rules: Vec<(Rule, String)> = link(&request, "/value", &good())
+            .into_iter()
+            .map(|b| (b.rule, b.pointer))
+            .collect();
+        assert_eq!(
+            rules,
+            [
+                (Rule::LinkType, "/value/link/type".to_owned()),
+                (Rule::LinkScope, "/value/link/scope".to_owned()),
+                (Rule::HasPassword, "/value/hasPassword".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn error_shape_points_at_the_first_departure() {
+        let at = |v: Value| error_shape(&v).map(|b| b.pointer);
+        assert_eq!(at(json!({"error": {"code": "x", "message": ""}})), None);
+        assert_eq!(at(json!([])), Some(String::new()));
+        assert_eq!(at(json!({"message": "x"})), Some("/error".to_owned()));
+        assert_eq!(
+            at(json!({"error": {"code": "", "message": "m"}})),
+            Some("/error/code".to_owned())
+        );
+        assert_eq!(
+            at(json!({"error": {"code": "c"}})),
+            Some("/error/message".to_owned())
+        );
+    }
+}

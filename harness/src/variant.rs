@@ -1,0 +1,318 @@
+//! Request variants: one JSON file each in `cases/variants/`, run on every documented path.
+//!
+//! A variant replaces the case's request with its own and says what a conforming answer is: the
+//! link that was asked for, or Graph's refusal. The file's name is the variant's name, the last
+//! word of its trial names (`POST /drives/{drivesId}/root/createLink edit-organization`).
+//!
+//! ```json
+//! { "description": "An edit link for the organization.",
+//!   "body": { "type": "edit", "scope": "organization" } }
+//!
+//! { "description": "The same request twice: the existing link comes back.",
+//!   "body": { "type": "view", "scope": "organization" }, "repeat": true }
+//!
+//! { "description": "No Authorization header.",
+//!   "body": { "type": "view", "scope": "anonymous" },
+//!   "refusal": { "status": 401, "authorization": false } }
+//!
+//! { "description": "A body that is not JSON.",
+//!   "rawBody": "{\"type\": \"view\", ", "refusal": { "status": 400 } }
+//! ```
+//!
+//! A refusal differs from a good request in exactly one respect, which loading enforces: no
+//! `Authorization` header (with a valid body), a body that is not JSON, or a JSON body that breaks
+//! `schemas/request.json`. Otherwise a failing trial could not say what the target got wrong.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::case::CaseError;
+use crate::config::json_kind;
+use crate::schema::Schemas;
+
+/// The folder of variants inside a cases folder.
+pub const FOLDER: &str = "variants";
+
+#[derive(Clone, Debug)]
+pub struct Variant {
+    /// The file's stem: lower-case ASCII words joined by `-`.
+    pub name: String,
+    pub file: PathBuf,
+    pub description: String,
+    pub kind: Kind,
+}
+
+/// What a variant sends and what answer conforms. Only refusals may drop the token or send a
+/// body that is not a valid request, and only links may be repeated.
+#[derive(Clone, Debug)]
+pub enum Kind {
+    /// A valid request, answered with the link it asks for. `repeat` sends it twice, one after
+    /// the other, and the second answer must be the same link.
+    Link { body: Value, repeat: bool },
+    /// A request Graph refuses with `status`, in its error shape.
+    Refusal {
+        status: u16,
+        authorization: bool,
+        body: Payload,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub enum Payload {
+    Json(Value),
+    /// Sent as is, as `application/json`: text that is not JSON.
+    Raw(String),
+}
+
+impl Variant {
+    /// Whether the trial sends the `Authorization` header.
+    pub fn authorization(&self) -> bool {
+        match &self.kind {
+            Kind::Link { .. } => true,
+            Kind::Refusal { authorization, .. } => *authorization,
+        }
+    }
+
+    /// The request body as sent.
+    pub fn body_text(&self) -> String {
+        match &self.kind {
+            Kind::Link { body, .. }
+            | Kind::Refusal {
+                body: Payload::Json(body),
+                ..
+            } => body.to_string(),
+            Kind::Refusal {
+                body: Payload::Raw(text),
+                ..
+            } => text.clone(),
+        }
+    }
+
+    /// How many requests the trial sends.
+    pub fn requests(&self) -> usize {
+        match &self.kind {
+            Kind::Link { repeat: true, .. } => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Parses and validates one variant file's text; `name` is the file's stem.
+pub fn parse_variant(
+    file: &Path,
+    name: &str,
+    text: &str,
+    schemas: &Schemas,
+) -> Result<Variant, CaseError> {
+    let err = |message: String| CaseError {
+        file: file.to_owned(),
+        message,
+    };
+    let well_named = name.split('-').all(|w| {
+        !w.is_empty()
+            && w.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
+    if !well_named {
+        return Err(err(format!(
+            "the file name {name:?} is the variant's name and must be lower-case ASCII words \
+             joined by '-', such as edit-organization.json"
+        )));
+    }
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
+    let Value::Object(mut map) = value else {
+        return Err(err(format!(
+            "must be a JSON object, not {}",
+            json_kind(&value)
+        )));
+    };
+    const MEMBERS: [&str; 5] = ["description", "body", "rawBody", "repeat", "refusal"];
+    if let Some(key) = map.keys().find(|k| !MEMBERS.contains(&k.as_str())) {
+        return Err(err(format!(
+            "unknown member {key:?}; a variant has {}",
+            MEMBERS.map(|m| format!("{m:?}")).join(", ")
+        )));
+    }
+    let description = match map.remove("description") {
+        Some(Value::String(text)) if !text.trim().is_empty() => text,
+        Some(Value::String(_)) | None => {
+            return Err(err(
+                "needs a \"description\": what the variant asks, in one sentence".to_owned(),
+            ));
+        }
+        Some(other) => {
+            return Err(err(format!(
+                "\"description\" must be a string, not {}",
+                json_kind(&other)
+            )));
+        }
+    };
+    let body = match (map.remove("body"), map.remove("rawBody")) {
+        (Some(_), Some(_)) => {
+            return Err(err(
+                "has both \"body\" and \"rawBody\"; a request has one body".to_owned(),
+            ));
+        }
+        (None, None) => return Err(err("missing \"body\" (or \"rawBody\")".to_owned())),
+        (Some(json), None) => Payload::Json(json),
+        (None, Some(Value::String(text))) => {
+            if serde_json::from_str::<Value>(&text).is_ok() {
+                return Err(err(
+                    "\"rawBody\" is valid JSON; write it as \"body\", or make it the text that \
+                     is not JSON that the variant sends"
+                        .to_owned(),
+                ));
+            }
+            Payload::Raw(text)
+        }
+        (None, Some(other)) => {
+            return Err(err(format!(
+                "\"rawBody\" must be a string, not {}",
+                json_kind(&other)
+            )));
+        }
+    };
+    let repeat = match map.remove("repeat") {
+        None => false,
+        Some(Value::Bool(b)) => b,
+        Some(other) => {
+            return Err(err(format!(
+                "\"repeat\" must be a boolean, not {}",
+                json_kind(&other)
+            )));
+        }
+    };
+    let valid_body = |body: &Value| -> Result<(), String> {
+        match schemas.check_request(body).first() {
+            None => Ok(()),
+            Some(v) => Err(format!("at {:?}: {}", v.pointer, v.reason)),
+        }
+    };
+    let kind = match map.remove("refusal") {
+        None => {
+            let Payload::Json(body) = body else {
+                return Err(err(
+                    "\"rawBody\" is only for a refusal: a link needs a JSON \"body\"".to_owned(),
+                ));
+            };
+            valid_body(&body).map_err(|why| {
+                err(format!(
+                    "\"body\" is not a valid createLink request ({why}); only a refusal sends one"
+                ))
+            })?;
+            Kind::Link { body, repeat }
+        }
+        Some(refusal) => {
+            if repeat {
+                return Err(err(
+                    "\"repeat\" is for links; a refusal is sent once".to_owned()
+                ));
+            }
+            let (status, authorization) = parse_refusal(refusal).map_err(err)?;
+            // Exactly one respect in which the request is wrong.
+            let wrong: Vec<&str> = [
+                (!authorization).then_some("no Authorization header"),
+                matches!(body, Payload::Raw(_)).then_some("a body that is not JSON"),
+                matches!(&body, Payload::Json(b) if valid_body(b).is_err())
+                    .then_some("a body that breaks schemas/request.json"),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            if wrong.len() != 1 {
+                return Err(err(format!(
+                    "a refusal must differ from a good request in exactly one respect (no \
+                     Authorization header, a body that is not JSON, or a body that breaks \
+                     schemas/request.json); this one has {}",
+                    if wrong.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        wrong.join(" and ")
+                    }
+                )));
+            }
+            Kind::Refusal {
+                status,
+                authorization,
+                body,
+            }
+        }
+    };
+    Ok(Variant {
+        name: name.to_owned(),
+        file: file.to_owned(),
+        description,
+        kind,
+    })
+}
+
+/// `{"status": 4xx, "authorization": bool}`; `authorization` defaults to true.
+fn parse_refusal(value: Value) -> Result<(u16, bool), String> {
+    let Value::Object(mut map) = value else {
+        return Err(format!(
+            "\"refusal\" must be an object such as {{\"status\": 400}}, not {}",
+            json_kind(&value)
+        ));
+    };
+    if let Some(key) = map
+        .keys()
+        .find(|k| !matches!(k.as_str(), "status" | "authorization"))
+    {
+        return Err(format!(
+            "\"refusal\" has an unknown member {key:?}; it has \"status\" and \"authorization\""
+        ));
+    }
+    let status = match map.remove("status") {
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .filter(|s| (400..500).contains(s))
+            .map(|s| s as u16)
+            .ok_or_else(|| format!("\"refusal\".status must be a 4xx status code, not {n}"))?,
+        Some(other) => {
+            return Err(format!(
+                "\"refusal\".status must be a number, not {}",
+                json_kind(&other)
+            ));
+        }
+        None => return Err("\"refusal\" needs a \"status\"".to_owned()),
+    };
+    let authorization = match map.remove("authorization") {
+        None => true,
+        Some(Value::Bool(b)) => b,
+        Some(other) => {
+            return Err(format!(
+                "\"refusal\".authorization must be a boolean, not {}",
+                json_kind(&other)
+            ));
+        }
+    };
+    Ok((status, authorization))
+}
+
+/// Loads every `*.json` file of `dir`, sorted by name. A missing folder means no variants, so a
+/// folder of generated cases runs its base trials only.
+pub fn load_dir(dir: &Path, schemas: &Schemas) -> Result<Vec<Variant>, CaseError> {
+    if !dir.exists() {
+        return Ok(Vec::new());
+    }
+    let files: BTreeMap<String, PathBuf> = crate::case::json_entries(dir, "variants")?
+        .into_iter()
+        .map(|path| {
+            let stem = path.file_stem().unwrap_or_default();
+            (stem.to_string_lossy().into_owned(), path)
+        })
+        .collect();
+    files
+        .into_iter()
+        .map(|(name, file)| {
+            let text = std::fs::read_to_string(&file).map_err(|e| CaseError {
+                file: file.clone(),
+                message: format!("cannot read: {e}"),
+            })?;
+            parse_variant(&file, &name, &text, schemas)
+        })
+        .collect()
+}
