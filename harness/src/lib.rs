@@ -7,6 +7,8 @@
 pub mod case;
 pub mod check;
 pub mod config;
+mod cursor;
+pub mod datetime;
 pub mod expected;
 pub mod media_type;
 pub mod reference;

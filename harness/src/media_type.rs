@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+use crate::cursor::Cursor;
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MediaType {
     /// Lower-cased.
@@ -17,10 +19,7 @@ pub struct MediaType {
 
 impl MediaType {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let mut p = Parser {
-            s: raw.as_bytes(),
-            at: 0,
-        };
+        let mut p = Cursor::new(raw);
         p.skip_ows();
         let essence_type = p.token().ok_or_else(|| "no type before '/'".to_owned())?;
         if !p.eat(b'/') {
@@ -81,46 +80,17 @@ impl fmt::Display for MediaType {
     }
 }
 
-struct Parser<'a> {
-    s: &'a [u8],
-    at: usize,
-}
-
-impl Parser<'_> {
-    fn done(&self) -> bool {
-        self.at >= self.s.len()
-    }
-
-    fn peek(&self) -> Option<u8> {
-        self.s.get(self.at).copied()
-    }
-
-    fn rest(&self) -> String {
-        String::from_utf8_lossy(&self.s[self.at..]).into_owned()
-    }
-
-    fn eat(&mut self, b: u8) -> bool {
-        if self.peek() == Some(b) {
-            self.at += 1;
-            true
-        } else {
-            false
-        }
-    }
-
+/// The rules of RFC 9110 that a media type needs.
+impl Cursor<'_> {
+    /// `OWS = *( SP / HTAB )`
     fn skip_ows(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t')) {
-            self.at += 1;
-        }
+        self.take_while(|b| matches!(b, b' ' | b'\t'));
     }
 
     /// `token = 1*tchar`
     fn token(&mut self) -> Option<String> {
-        let start = self.at;
-        while self.peek().is_some_and(is_tchar) {
-            self.at += 1;
-        }
-        (self.at > start).then(|| String::from_utf8_lossy(&self.s[start..self.at]).into_owned())
+        let token = self.take_while(is_tchar);
+        (!token.is_empty()).then(|| String::from_utf8_lossy(token).into_owned())
     }
 
     /// `quoted-string = DQUOTE *( qdtext / quoted-pair ) DQUOTE`
