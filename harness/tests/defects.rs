@@ -505,6 +505,8 @@ fn json_content_types_with_parameters_pass() {
         "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
         "Application/JSON",
         "application/json; charset=\"utf-8\"",
+        // Empty parameters: RFC 9110 §5.6.6 (`*( OWS ";" OWS [ parameter ] )`).
+        "application/json;;charset=utf-8",
     ]
     .into_iter()
     .map(|ct| {

@@ -290,6 +290,9 @@ fn content_type_json_with_any_parameters_passes() {
         "Application/JSON",
         "APPLICATION/JSON; CHARSET=UTF-8",
         "application/json ; charset=\"utf-8\"",
+        // RFC 9110 §5.6.6: `parameters = *( OWS ";" OWS [ parameter ] )`, empty ones allowed.
+        "application/json;;charset=utf-8",
+        "application/json; charset=utf-8;",
     ] {
         let problems = judge(
             Profile::Documented,
