@@ -608,6 +608,40 @@ fn each_wrong_value_is_reported_once() {
     all_rows_hold(failures);
 }
 
+/// The one schema problem of the graph-profile answer `p`.
+fn only_violation(p: &Value) -> createlink::schema::Violation {
+    let problems = judge(Profile::Graph, &answered(200, &[JSON], p.to_string()));
+    match problems.as_slice() {
+        [Problem::Schema(v)] => v.clone(),
+        other => panic!("expected one schema problem, got {other:?}"),
+    }
+}
+
+/// jsonschema names three values and "or N other candidates"; the report names them all.
+#[test]
+fn an_enum_problem_lists_every_allowed_value() {
+    let mut p = permission();
+    p["link"]["application"] = json!({"@odata.type": "#microsoft.graph.driveItem"});
+    let v = only_violation(&p);
+    assert_eq!(v.pointer, "/link/application/@odata.type");
+    assert!(!v.reason.contains("other candidates"), "{}", v.reason);
+    for name in ["identity", "sharePointIdentity", "sharePointGroupIdentity"] {
+        let quoted = format!("\"#microsoft.graph.{name}\"");
+        assert!(v.reason.contains(&quoted), "lacks {quoted}: {}", v.reason);
+    }
+}
+
+#[test]
+fn a_date_time_problem_says_what_is_wrong() {
+    let mut p = permission();
+    p["expirationDateTime"] = json!("2031-02-30T00:00Z");
+    assert_eq!(
+        only_violation(&p).reason,
+        "\"2031-02-30T00:00Z\" is not an Edm.DateTimeOffset (OData ABNF dateTimeOffsetValue): \
+         day 30 does not exist: 2031-02 has 28 days"
+    );
+}
+
 /// jsonschema's messages start with the offending value; a long one must not push the reason out
 /// of the report. The value itself is kept, cut, beside the reason.
 #[test]
@@ -712,8 +746,11 @@ fn the_documented_example_passes() {
 }
 
 #[test]
-fn expiration_date_time_is_rfc3339() {
+fn expiration_date_time_is_an_edm_date_time_offset() {
     let passing = [
+        "2027-06-30T23:59Z",
+        "2027-06-30T23:59+05:30",
+        "10000-01-01T00:00:00Z",
         "2017-01-01T00:03:08.7291689+03:00",
         "2017-01-01T00:03:08Z",
         "2017-01-01T00:03:08.1Z",
@@ -728,6 +765,8 @@ fn expiration_date_time_is_rfc3339() {
         "2017-01-01T24:30:00Z",
         "2017-01-01T00:03:08.Z",
         "2017-01-01T00:03:08+0300",
+        "2017-01-01T00:03:08.1234567890123Z",
+        "2023-02-29T00:00Z",
         "1483228988",
         "",
     ];
@@ -756,6 +795,19 @@ fn expiration_date_time_is_rfc3339() {
         }
     }
     all_rows_hold(failures);
+}
+
+/// Case files and the reference server judge a request's date-time by the same rule.
+#[test]
+fn a_request_date_time_is_an_edm_date_time_offset() {
+    let request = |value: &str| json!({"type": "view", "expirationDateTime": value});
+    let ok = schemas().check_request(&request("2027-06-30T23:59Z"));
+    assert!(ok.is_empty(), "{ok:?}");
+    let bad = schemas().check_request(&request("2027-06-31T23:59Z"));
+    assert!(
+        matches!(bad.as_slice(), [v] if v.pointer == "/expirationDateTime" && v.reason.contains("2027-06 has 30 days")),
+        "{bad:?}"
+    );
 }
 
 /// Checks run in order status, content type, body; one response can fail all three.
