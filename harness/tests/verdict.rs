@@ -625,7 +625,12 @@ fn an_enum_problem_lists_every_allowed_value() {
     let v = only_violation(&p);
     assert_eq!(v.pointer, "/link/application/@odata.type");
     assert!(!v.reason.contains("other candidates"), "{}", v.reason);
-    for name in ["identity", "sharePointIdentity", "sharePointGroupIdentity"] {
+    for name in [
+        "identity",
+        "sharePointGroupIdentity",
+        "callRecords.userIdentity",
+        "userIdentity",
+    ] {
         let quoted = format!("\"#microsoft.graph.{name}\"");
         assert!(v.reason.contains(&quoted), "lacks {quoted}: {}", v.reason);
     }
