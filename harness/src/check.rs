@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use crate::config::Profile;
+use crate::duplicate_members::{self, DuplicateMember};
 use crate::media_type::MediaType;
 use crate::schema::{Schemas, Violation, cut};
 
@@ -98,6 +99,8 @@ pub enum Problem {
         /// The bytes around `offset`, escaped.
         context: String,
     },
+    /// A name that occurs more than once in one object of the body.
+    DuplicateMember(DuplicateMember),
     Schema(Violation),
 }
 
@@ -107,7 +110,9 @@ impl Problem {
             Problem::Connection { .. } => Check::Connection,
             Problem::Status { .. } => Check::Status,
             Problem::ContentType { .. } => Check::ContentType,
-            Problem::BodyTooLarge { .. } | Problem::BodyNotJson { .. } => Check::Body,
+            Problem::BodyTooLarge { .. }
+            | Problem::BodyNotJson { .. }
+            | Problem::DuplicateMember(_) => Check::Body,
             Problem::Schema(_) => Check::Schema,
         }
     }
@@ -173,12 +178,17 @@ pub fn verdict(profile: Profile, schemas: &Schemas, exchange: &Exchange) -> Vec<
         }),
         Body::Complete(bytes) => match parse_json(bytes) {
             Err(problem) => problems.push(problem),
-            Ok(value) => problems.extend(
-                schemas
-                    .check_response(profile, &value)
-                    .into_iter()
-                    .map(Problem::Schema),
-            ),
+            Ok(value) => {
+                // `value` kept the last of each duplicate name: the schema judges that one.
+                let duplicates = duplicate_members::find(bytes);
+                problems.extend(duplicates.into_iter().map(Problem::DuplicateMember));
+                problems.extend(
+                    schemas
+                        .check_response(profile, &value)
+                        .into_iter()
+                        .map(Problem::Schema),
+                );
+            }
         },
     }
     problems

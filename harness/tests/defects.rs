@@ -763,6 +763,46 @@ fn a_body_that_is_not_one_json_document_fails() {
     check_rows(Profile::Documented, rows);
 }
 
+/// RFC 8259 §4: receivers differ on duplicate names, so each is a defect, even where the one
+/// serde_json keeps (the last) is valid.
+#[test]
+fn a_duplicate_member_name_fails_at_its_pointer() {
+    let good = json!({ "value": permission() }).to_string();
+    // `members` written first in the object that starts with `start`, before its own members.
+    let first_in =
+        |start: &str, members: &str| good.replacen(start, &format!("{start}{members},"), 1);
+    let rows = vec![
+        (
+            first_in("{\"value\":{", r#""roles":"read""#),
+            "/value/roles",
+            "\"roles\" occurs 2 times",
+        ),
+        (
+            first_in("\"link\":{", r#""type":"edit""#),
+            "/value/link/type",
+            "\"type\" occurs 2 times",
+        ),
+        (
+            first_in("{", r#""value":null"#),
+            "/value",
+            "\"value\" occurs 2 times",
+        ),
+    ]
+    .into_iter()
+    .map(|(body, pointer, says)| {
+        row(
+            pointer,
+            json_answer(200, body),
+            only(
+                Check::Body,
+                &[&format!("{pointer}: the name"), says, "RFC 8259"],
+            ),
+        )
+    })
+    .collect();
+    check_rows(Profile::Documented, rows);
+}
+
 // =============================================================================================
 // Schema: the envelope, required members, types, formats, @odata.type
 

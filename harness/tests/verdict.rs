@@ -437,6 +437,42 @@ fn body_context_is_escaped() {
     assert!(context.contains("\\x01"), "{context:?}");
 }
 
+/// `permission` as JSON text with `member` (`"name": value`) written before its own members.
+fn with_member_first(member: &str, permission: &Value) -> String {
+    let text = permission.to_string();
+    format!("{{\"value\":{{{member},{}}}", &text[1..])
+}
+
+/// serde_json keeps the last of two equal names, so the schema sees one `roles`; the duplicate is
+/// a body problem of its own, in either order.
+#[test]
+fn a_duplicate_member_name_is_a_body_problem_at_its_pointer() {
+    let mut p = permission();
+    p["roles"] = json!(["read"]);
+    let duplicate = |problems: &[Problem]| {
+        problems.iter().any(|p| {
+            matches!(p, Problem::DuplicateMember(d)
+                if d.pointer == "/value/roles" && d.name == "roles" && d.count == 2)
+        })
+    };
+    // The valid one last: the duplicate is the only problem.
+    let body = with_member_first(r#""roles":"read""#, &p);
+    let problems = judge(Profile::Documented, &answered(200, &[JSON], body));
+    assert!(duplicate(&problems) && problems.len() == 1, "{problems:?}");
+    assert_eq!(checks(&problems), [Check::Body]);
+    // The invalid one last: the schema problem too.
+    p["roles"] = json!("read");
+    let body = with_member_first(r#""roles":["read"]"#, &p);
+    let problems = judge(Profile::Documented, &answered(200, &[JSON], body));
+    assert!(duplicate(&problems), "{problems:?}");
+    assert_eq!(
+        checks(&problems),
+        [Check::Body, Check::Schema],
+        "{problems:?}"
+    );
+    assert_eq!(schema_pointers(&problems), ["/value/roles"]);
+}
+
 #[test]
 fn a_body_over_the_limit_is_one_problem() {
     for declared in [Some(20 * 1024 * 1024), None] {
