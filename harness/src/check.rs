@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use crate::behaviour::{self, Behaviour};
 use crate::config::Profile;
+use crate::duplicate_members::{self, DuplicateMember};
 use crate::media_type::MediaType;
 use crate::schema::{Schemas, Violation, cut};
 
@@ -101,6 +102,8 @@ pub enum Problem {
         /// The bytes around `offset`, escaped.
         context: String,
     },
+    /// A name that occurs more than once in one object of the body.
+    DuplicateMember(DuplicateMember),
     Schema(Violation),
     Behaviour(Behaviour),
     /// A problem of the second answer of a repeated request.
@@ -113,7 +116,9 @@ impl Problem {
             Problem::Connection { .. } => Check::Connection,
             Problem::Status { .. } => Check::Status,
             Problem::ContentType { .. } => Check::ContentType,
-            Problem::BodyTooLarge { .. } | Problem::BodyNotJson { .. } => Check::Body,
+            Problem::BodyTooLarge { .. }
+            | Problem::BodyNotJson { .. }
+            | Problem::DuplicateMember(_) => Check::Body,
             Problem::Schema(_) => Check::Schema,
             Problem::Behaviour(_) => Check::Behaviour,
             Problem::OnRepeat(inner) => inner.check(),
@@ -291,6 +296,9 @@ fn answer(
                 None
             }
             Ok(value) => {
+                // `value` kept the last of each duplicate name: the schema judges that one.
+                let duplicates = duplicate_members::find(bytes);
+                problems.extend(duplicates.into_iter().map(Problem::DuplicateMember));
                 problems.extend(
                     schemas
                         .check_response(profile, &value)

@@ -11,6 +11,7 @@ pub mod check;
 pub mod config;
 mod cursor;
 pub mod datetime;
+pub mod duplicate_members;
 pub mod expected;
 pub mod media_type;
 pub mod reference;

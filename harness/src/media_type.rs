@@ -1,4 +1,13 @@
-//! A parsed `Content-Type` value (RFC 9110 §8.3.1): `type "/" subtype *( OWS ";" OWS parameter )`.
+//! A parsed `Content-Type` value, per RFC 9110 (§8.3.1 and §5.6.6):
+//!
+//! ```text
+//! media-type = type "/" subtype parameters
+//! parameters = *( OWS ";" OWS [ parameter ] )
+//! parameter  = parameter-name "=" parameter-value
+//! ```
+//!
+//! The parameter after each `;` is optional, so empty parameters (`application/json;;charset=utf-8`,
+//! a trailing `;`) are valid; RFC 7231, which RFC 9110 replaced, required one after each `;`.
 //!
 //! A prefix test would take `application/jsonx` or `application/json-patch+json` for JSON; the
 //! parser compares the essence (`type/subtype`) exactly, case-insensitively.
@@ -33,15 +42,24 @@ impl MediaType {
                 break;
             }
             if !p.eat(b';') {
-                return Err(format!("unexpected {:?} at byte {}", p.rest(), p.at));
+                return Err(format!(
+                    "expected ';' or the end at byte {}, found {:?}",
+                    p.at,
+                    p.rest()
+                ));
             }
             p.skip_ows();
-            if p.done() {
-                break; // A trailing ';' is tolerated, as browsers and most servers do.
+            // `[ parameter ]`: nothing, or only white space, up to the next ';' or the end.
+            if p.done() || p.peek() == Some(b';') {
+                continue;
             }
-            let name = p
-                .token()
-                .ok_or_else(|| format!("bad parameter name at byte {}", p.at))?;
+            let name = p.token().ok_or_else(|| {
+                format!(
+                    "expected a parameter name or ';' at byte {}, found {:?}",
+                    p.at,
+                    p.rest()
+                )
+            })?;
             if !p.eat(b'=') {
                 return Err(format!("parameter {name:?} has no '='"));
             }
@@ -139,6 +157,10 @@ mod tests {
             "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
             "application/json ; charset=\"utf-8\"",
             "application/json;",
+            "application/json;;charset=utf-8",
+            "application/json; ; charset=utf-8 ;",
+            "application/json;charset=utf-8;;",
+            "application/json;\t;odata.metadata=minimal",
         ] {
             let m = MediaType::parse(ok).unwrap_or_else(|e| panic!("{ok}: {e}"));
             assert!(m.is_json(), "{ok}");
@@ -173,6 +195,10 @@ mod tests {
             "application/json; charset",
             "application/json; charset=\"utf-8",
             "application json",
+            "application/json;=utf-8",
+            "application/json;; charset",
+            "application/json; charset =utf-8",
+            "application/json,",
         ] {
             assert!(MediaType::parse(bad).is_err(), "{bad:?}");
         }

@@ -110,6 +110,20 @@ fn describe(out: &mut String, problem: &Problem) {
                 detail(out, "around:", context);
             }
         }
+        Problem::DuplicateMember(d) => {
+            let _ = writeln!(
+                out,
+                "{}: the name {:?} occurs {} times in one object",
+                d.pointer, d.name, d.count
+            );
+            detail(out, "pointer:", &d.pointer);
+            detail(
+                out,
+                "why:",
+                "names must be unique (RFC 8259 §4): clients differ in which one they keep; \
+                 the schema check judged the last",
+            );
+        }
         Problem::Schema(v) => {
             let pointer = if v.pointer.is_empty() {
                 "(the whole body)"

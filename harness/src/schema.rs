@@ -6,14 +6,21 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use jsonschema::Validator;
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use crate::config::Profile;
+use crate::datetime::DateTimeOffset;
 
 /// The `$id` prefix of every schema. The `.invalid` top-level domain cannot resolve (RFC 6761),
 /// which makes plain that these URIs name files of `schemas/` and are never fetched.
 pub const BASE: &str = "https://createlink-conformance.invalid/schemas/";
+
+/// The `format` of every date-time in `schemas/`: Graph's metadata declares them
+/// `Edm.DateTimeOffset`, which the OData ABNF allows without seconds (`2027-06-30T23:59Z`) and
+/// JSON Schema's RFC 3339 `date-time` does not. Checked by [`DateTimeOffset::parse`].
+pub const DATE_TIME_FORMAT: &str = "edm-date-time-offset";
 
 const ENVELOPE: &str = "envelope.json";
 const PERMISSION: &str = "permission.json";
@@ -97,6 +104,9 @@ impl Schemas {
             jsonschema::draft202012::options()
                 // Draft 2020-12 treats "format" as an annotation unless asked to assert it.
                 .should_validate_formats(true)
+                .with_format(DATE_TIME_FORMAT, |text| DateTimeOffset::parse(text).is_ok())
+                // A misspelt format would otherwise check nothing, silently.
+                .should_ignore_unknown_formats(false)
                 .with_registry(&registry)
                 .build(schema)
                 .map_err(|e| err(&dir.join(name), format!("invalid schema: {e}")))
@@ -143,13 +153,53 @@ fn violations(validator: &Validator, instance: &Value) -> Vec<Violation> {
 
 /// The schema's reason. jsonschema's message starts with the offending value, which reports show
 /// on a line of its own; a long value would push the reason itself past the cut, so it is then
-/// left out of the message.
-fn reason(e: &jsonschema::ValidationError<'_>) -> String {
-    let full = e.to_string();
-    if full.chars().count() <= VALUE_LIMIT {
-        full
+/// left out of the message. Two reasons are the harness's own: an enum lists every allowed value
+/// (jsonschema shows three and "or N other candidates"), and a date-time says what is wrong.
+fn reason(e: &ValidationError<'_>) -> String {
+    match e.kind() {
+        ValidationErrorKind::Enum { options } => {
+            format!("{} is not one of {}", subject(e), listed(options))
+        }
+        ValidationErrorKind::Format { format } if format == DATE_TIME_FORMAT => {
+            let why = match e.instance().as_str().map(DateTimeOffset::parse) {
+                Some(Err(why)) => why,
+                _ => "not a string".to_owned(),
+            };
+            format!(
+                "{} is not an Edm.DateTimeOffset (OData ABNF dateTimeOffsetValue): {why}",
+                subject(e)
+            )
+        }
+        _ => {
+            let full = e.to_string();
+            if full.chars().count() <= VALUE_LIMIT {
+                full
+            } else {
+                cut(&e.masked_with("the value").to_string(), VALUE_LIMIT)
+            }
+        }
+    }
+}
+
+/// The offending value as the start of a reason, or "the value" when it is too long to lead one.
+fn subject(e: &ValidationError<'_>) -> String {
+    let value = e.instance().to_string();
+    if value.chars().count() <= VALUE_LIMIT / 2 {
+        value
     } else {
-        cut(&e.masked_with("the value").to_string(), VALUE_LIMIT)
+        "the value".to_owned()
+    }
+}
+
+/// `"a", "b" or "c"`: every option, however many.
+fn listed(options: &Value) -> String {
+    let all: Vec<String> = match options {
+        Value::Array(items) => items.iter().map(Value::to_string).collect(),
+        other => vec![other.to_string()],
+    };
+    match all.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => all.concat(),
     }
 }
 
@@ -170,5 +220,51 @@ pub fn cut(text: &str, limit: usize) -> String {
     match text.char_indices().nth(limit) {
         None => text.to_owned(),
         Some((at, _)) => format!("{}… ({} bytes in all)", &text[..at], text.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder of the three entry points, the request's date-time in `format`.
+    fn schemas_with_date_time_format(format: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("createlink-schema-{}-{format}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (name, schema) in [
+            (ENVELOPE, serde_json::json!({})),
+            (PERMISSION, serde_json::json!({})),
+            (
+                REQUEST,
+                serde_json::json!({"properties": {"expirationDateTime": {"format": format}}}),
+            ),
+        ] {
+            let mut schema = schema;
+            schema["$id"] = Value::from(format!("{BASE}{name}"));
+            std::fs::write(dir.join(name), schema.to_string()).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn the_date_time_format_is_known_and_a_misspelt_one_is_an_error() {
+        let good = schemas_with_date_time_format(DATE_TIME_FORMAT);
+        let schemas = Schemas::load(&good).unwrap();
+        let request = |v: &str| serde_json::json!({ "expirationDateTime": v });
+        assert!(
+            schemas
+                .check_request(&request("2027-06-30T23:59Z"))
+                .is_empty()
+        );
+        assert_eq!(schemas.check_request(&request("2027-06-30")).len(), 1);
+        let misspelt = schemas_with_date_time_format("edm-date-time-ofset");
+        let err = Schemas::load(&misspelt)
+            .err()
+            .expect("a misspelt format loads");
+        assert!(err.message.contains("edm-date-time-ofset"), "{err}");
+        for dir in [good, misspelt] {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
 }

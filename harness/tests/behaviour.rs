@@ -417,6 +417,18 @@ fn valid_but_unusual_answers_pass_every_trial() {
             },
         ),
         (
+            "expirationDateTime without seconds, in another offset",
+            Profile::Graph,
+            |_, a| {
+                if permission_mut(a)
+                    .and_then(|p| p.get("expirationDateTime"))
+                    .is_some()
+                {
+                    set(a, "/expirationDateTime", json!("2030-12-31T19:00-05:00"));
+                }
+            },
+        ),
+        (
             "expirationDateTime with a 7-digit fraction of zeros",
             Profile::Graph,
             |_, a| {

@@ -306,6 +306,9 @@ fn content_type_json_with_any_parameters_passes() {
         "Application/JSON",
         "APPLICATION/JSON; CHARSET=UTF-8",
         "application/json ; charset=\"utf-8\"",
+        // RFC 9110 §5.6.6: `parameters = *( OWS ";" OWS [ parameter ] )`, empty ones allowed.
+        "application/json;;charset=utf-8",
+        "application/json; charset=utf-8;",
     ] {
         let problems = judge(
             Profile::Documented,
@@ -448,6 +451,42 @@ fn body_context_is_escaped() {
     };
     assert!(!context.chars().any(char::is_control), "{context:?}");
     assert!(context.contains("\\x01"), "{context:?}");
+}
+
+/// `permission` as JSON text with `member` (`"name": value`) written before its own members.
+fn with_member_first(member: &str, permission: &Value) -> String {
+    let text = permission.to_string();
+    format!("{{\"value\":{{{member},{}}}", &text[1..])
+}
+
+/// serde_json keeps the last of two equal names, so the schema sees one `roles`; the duplicate is
+/// a body problem of its own, in either order.
+#[test]
+fn a_duplicate_member_name_is_a_body_problem_at_its_pointer() {
+    let mut p = permission();
+    p["roles"] = json!(["read"]);
+    let duplicate = |problems: &[Problem]| {
+        problems.iter().any(|p| {
+            matches!(p, Problem::DuplicateMember(d)
+                if d.pointer == "/value/roles" && d.name == "roles" && d.count == 2)
+        })
+    };
+    // The valid one last: the duplicate is the only problem.
+    let body = with_member_first(r#""roles":"read""#, &p);
+    let problems = judge(Profile::Documented, &answered(200, &[JSON], body));
+    assert!(duplicate(&problems) && problems.len() == 1, "{problems:?}");
+    assert_eq!(checks(&problems), [Check::Body]);
+    // The invalid one last: the schema problem too.
+    p["roles"] = json!("read");
+    let body = with_member_first(r#""roles":["read"]"#, &p);
+    let problems = judge(Profile::Documented, &answered(200, &[JSON], body));
+    assert!(duplicate(&problems), "{problems:?}");
+    assert_eq!(
+        checks(&problems),
+        [Check::Body, Check::Schema],
+        "{problems:?}"
+    );
+    assert_eq!(schema_pointers(&problems), ["/value/roles"]);
 }
 
 #[test]
@@ -621,6 +660,45 @@ fn each_wrong_value_is_reported_once() {
     all_rows_hold(failures);
 }
 
+/// The one schema problem of the graph-profile answer `p`.
+fn only_violation(p: &Value) -> createlink::schema::Violation {
+    let problems = judge(Profile::Graph, &answered(200, &[JSON], p.to_string()));
+    match problems.as_slice() {
+        [Problem::Schema(v)] => v.clone(),
+        other => panic!("expected one schema problem, got {other:?}"),
+    }
+}
+
+/// jsonschema names three values and "or N other candidates"; the report names them all.
+#[test]
+fn an_enum_problem_lists_every_allowed_value() {
+    let mut p = permission();
+    p["link"]["application"] = json!({"@odata.type": "#microsoft.graph.driveItem"});
+    let v = only_violation(&p);
+    assert_eq!(v.pointer, "/link/application/@odata.type");
+    assert!(!v.reason.contains("other candidates"), "{}", v.reason);
+    for name in [
+        "identity",
+        "sharePointGroupIdentity",
+        "callRecords.userIdentity",
+        "userIdentity",
+    ] {
+        let quoted = format!("\"#microsoft.graph.{name}\"");
+        assert!(v.reason.contains(&quoted), "lacks {quoted}: {}", v.reason);
+    }
+}
+
+#[test]
+fn a_date_time_problem_says_what_is_wrong() {
+    let mut p = permission();
+    p["expirationDateTime"] = json!("2031-02-30T00:00Z");
+    assert_eq!(
+        only_violation(&p).reason,
+        "\"2031-02-30T00:00Z\" is not an Edm.DateTimeOffset (OData ABNF dateTimeOffsetValue): \
+         day 30 does not exist: 2031-02 has 28 days"
+    );
+}
+
 /// jsonschema's messages start with the offending value; a long one must not push the reason out
 /// of the report. The value itself is kept, cut, beside the reason.
 #[test]
@@ -725,8 +803,11 @@ fn the_documented_example_passes() {
 }
 
 #[test]
-fn expiration_date_time_is_rfc3339() {
+fn expiration_date_time_is_an_edm_date_time_offset() {
     let passing = [
+        "2027-06-30T23:59Z",
+        "2027-06-30T23:59+05:30",
+        "10000-01-01T00:00:00Z",
         "2017-01-01T00:03:08.7291689+03:00",
         "2017-01-01T00:03:08Z",
         "2017-01-01T00:03:08.1Z",
@@ -741,6 +822,8 @@ fn expiration_date_time_is_rfc3339() {
         "2017-01-01T24:30:00Z",
         "2017-01-01T00:03:08.Z",
         "2017-01-01T00:03:08+0300",
+        "2017-01-01T00:03:08.1234567890123Z",
+        "2023-02-29T00:00Z",
         "1483228988",
         "",
     ];
@@ -769,6 +852,19 @@ fn expiration_date_time_is_rfc3339() {
         }
     }
     all_rows_hold(failures);
+}
+
+/// Case files and the reference server judge a request's date-time by the same rule.
+#[test]
+fn a_request_date_time_is_an_edm_date_time_offset() {
+    let request = |value: &str| json!({"type": "view", "expirationDateTime": value});
+    let ok = schemas().check_request(&request("2027-06-30T23:59Z"));
+    assert!(ok.is_empty(), "{ok:?}");
+    let bad = schemas().check_request(&request("2027-06-31T23:59Z"));
+    assert!(
+        matches!(bad.as_slice(), [v] if v.pointer == "/expirationDateTime" && v.reason.contains("2027-06 has 30 days")),
+        "{bad:?}"
+    );
 }
 
 /// Checks run in order status, content type, body; one response can fail all three.

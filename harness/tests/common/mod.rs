@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // Each test file uses its own part of this module.
 
+pub mod model;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::OnceLock;
