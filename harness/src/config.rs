@@ -65,6 +65,11 @@ impl Token {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// Whether this is the placeholder sent when `CREATELINK_TOKEN` is unset: no secret.
+    pub fn is_placeholder(&self) -> bool {
+        self.0 == PLACEHOLDER_TOKEN
+    }
 }
 
 impl fmt::Debug for Token {

@@ -9,6 +9,7 @@ pub mod check;
 pub mod config;
 pub mod expected;
 pub mod media_type;
+pub mod redact;
 pub mod reference;
 pub mod report;
 pub mod request;

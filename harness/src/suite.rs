@@ -10,6 +10,7 @@ use crate::case::{self, Case};
 use crate::check::{self, Problem};
 use crate::config::{Config, Profile};
 use crate::expected::{Entry, ExpectedFailures};
+use crate::redact::Redactor;
 use crate::reference::ReferenceServer;
 use crate::report;
 use crate::request::PreparedRequest;
@@ -23,6 +24,7 @@ pub struct Suite {
     cases: Vec<Case>,
     expected: ExpectedFailures,
     executor: Executor,
+    redactor: Redactor,
     base_url: Url,
     // Kept alive for the run when there is no target.
     reference: Option<ReferenceServer>,
@@ -103,6 +105,7 @@ impl Suite {
             }
         };
         Ok(Suite {
+            redactor: Redactor::new(&config.token),
             config,
             schemas,
             cases,
@@ -156,6 +159,8 @@ impl Suite {
     pub fn trial_result(&self, case: &Case) -> Result<Completion, Failed> {
         let outcome = self.run_case(case);
         settle(&outcome, self.expected.entry(case))
+            .map(|c| self.redactor.completion(c))
+            .map_err(|f| self.redactor.failed(f))
     }
 }
 
@@ -235,6 +240,6 @@ pub fn main() -> ExitCode {
 }
 
 fn setup_error(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", Redactor::from_env().redact(message));
     ExitCode::from(2)
 }

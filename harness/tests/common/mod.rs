@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // Each test file uses its own part of this module.
 
+pub mod program;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::OnceLock;
@@ -15,7 +17,7 @@ use createlink::reference;
 use createlink::suite::{CaseOutcome, Suite};
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
-use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate, matchers::any};
 
 /// The documented template the single-case tests use.
 pub const TEMPLATE: &str = "/drives/{drivesId}/root/createLink";
@@ -32,8 +34,8 @@ pub fn runtime() -> &'static Runtime {
     })
 }
 
-/// A target that answers every request with `template`.
-pub fn serve(template: ResponseTemplate) -> MockServer {
+/// A target that answers every request with `template` (a fixed answer, or a responder).
+pub fn serve(template: impl Respond + 'static) -> MockServer {
     runtime().block_on(async {
         let server = MockServer::builder()
             .disable_request_recording()
