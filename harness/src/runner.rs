@@ -1,6 +1,16 @@
 //! Sends requests: one tokio runtime and one HTTP client for the whole run.
+//!
+//! `CREATELINK_TIMEOUT_SECS` bounds each whole exchange, from connect to the last body byte, and
+//! it is kept twice: by reqwest's total timeout on the runtime, and by the calling test thread,
+//! on the OS clock. The second is needed because a target that sends an endless fast stream of
+//! `1xx` heads keeps one runtime worker inside hyper's parser for seconds at a time: hyper skips
+//! every informational head it has buffered (up to about 400 KB of them per read) before it
+//! reads again, and tokio's cooperative budget counts reads, not work, so the task yields only
+//! after 128 such reads. Timers on that runtime, reqwest's included, fire only then.
 
 use std::error::Error as _;
+use std::sync::Arc;
+use std::sync::mpsc::{RecvTimeoutError, sync_channel};
 use std::time::Duration;
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION};
@@ -14,9 +24,20 @@ use crate::request::PreparedRequest;
 /// Bodies are read up to this many bytes; a larger one fails its case without being buffered.
 pub const BODY_LIMIT: u64 = 16 * 1024 * 1024;
 
+/// How much longer than the timeout the test thread waits before it gives up on an exchange
+/// itself: reqwest's own timeout, with its more precise reason, normally comes first.
+const GRACE: Duration = Duration::from_millis(250);
+
 pub struct Executor {
     // The client's pooled connections belong to this runtime; both live for the whole run.
-    runtime: Runtime,
+    // An `Option` only so that `drop` can shut it down without waiting (see there).
+    runtime: Option<Runtime>,
+    handle: Handle,
+    sender: Arc<Sender>,
+}
+
+/// What a request needs on the runtime: shared by the exchanges in flight.
+struct Sender {
     client: Client,
     authorization: HeaderValue,
     timeout: Duration,
@@ -51,23 +72,54 @@ impl Executor {
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))?;
         Ok(Executor {
-            runtime,
-            client,
-            authorization: authorization(&config.token),
-            timeout: config.timeout,
+            handle: runtime.handle().clone(),
+            runtime: Some(runtime),
+            sender: Arc::new(Sender {
+                client,
+                authorization: authorization(&config.token),
+                timeout: config.timeout,
+            }),
         })
     }
 
     pub fn handle(&self) -> &Handle {
-        self.runtime.handle()
+        &self.handle
     }
 
-    /// Sends the request and reads the answer, blocking the calling (test) thread.
+    /// Sends the request and reads the answer, blocking the calling (test) thread at most the
+    /// timeout (and [`GRACE`]), whatever the target does.
     pub fn send(&self, request: &PreparedRequest) -> Exchange {
-        self.runtime.block_on(self.send_async(request))
+        let (done, result) = sync_channel(1);
+        let sender = Arc::clone(&self.sender);
+        let owned = request.clone();
+        let task = self.handle().spawn(async move {
+            let _ = done.send(sender.send(&owned).await);
+        });
+        match result.recv_timeout(self.sender.timeout + GRACE) {
+            Ok(exchange) => exchange,
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
+                task.abort();
+                Exchange::Failed {
+                    reason: self.sender.too_late(&request.url),
+                }
+            }
+        }
     }
+}
 
-    pub async fn send_async(&self, request: &PreparedRequest) -> Exchange {
+impl Drop for Executor {
+    /// Connections still busy with a hostile target (a `1xx` flood) hold their worker until
+    /// hyper yields; a plain drop of the runtime would wait for that, keeping the process alive
+    /// long past its last case. Nothing left on the runtime matters once the run is over.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl Sender {
+    async fn send(&self, request: &PreparedRequest) -> Exchange {
         match self.exchange(request).await {
             Ok(response) => Exchange::Answered(response),
             Err(e) => Exchange::Failed {
@@ -128,17 +180,23 @@ impl Executor {
         })
     }
 
+    /// The reason of an exchange the test thread gave up on.
+    fn too_late(&self, url: &Url) -> String {
+        self.timed_out(url, "the exchange was still going on")
+    }
+
+    fn timed_out(&self, url: &Url, why: &str) -> String {
+        format!(
+            "no complete answer from {} within {} s ({TIMEOUT_SECS}): {why}",
+            target(url),
+            self.timeout.as_secs_f64(),
+        )
+    }
+
     fn describe(&self, url: &Url, e: &reqwest::Error) -> String {
-        let target = match (url.host_str(), url.port_or_known_default()) {
-            (Some(host), Some(port)) => format!("{host}:{port}"),
-            _ => url.to_string(),
-        };
+        let target = target(url);
         if e.is_timeout() {
-            format!(
-                "no complete answer from {target} within {} s ({TIMEOUT_SECS}): {}",
-                self.timeout.as_secs_f64(),
-                chain(e)
-            )
+            self.timed_out(url, &chain(e))
         } else if e.is_connect() {
             format!("cannot connect to {target}: {}", chain(e))
         } else if e.is_body() || e.is_decode() {
@@ -149,6 +207,14 @@ impl Executor {
         } else {
             format!("request to {target} failed: {}", chain(e))
         }
+    }
+}
+
+/// `host:port`, as reasons name the target.
+fn target(url: &Url) -> String {
+    match (url.host_str(), url.port_or_known_default()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        _ => url.to_string(),
     }
 }
 

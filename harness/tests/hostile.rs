@@ -6,11 +6,16 @@
 
 mod common;
 
+use std::io::Write;
+use std::net::TcpStream;
 use std::process::Output;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use common::program::{nextest, run, shown, temp_dir};
-use common::{json_answer, permission, serve};
+use common::{assert_fails, config_for, json_answer, permission, raw_target, run_one, serve};
+use createlink::check::Check;
+use createlink::config::{Profile, TIMEOUT_SECS};
 use createlink::redact::FRAGMENT;
 use serde_json::json;
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
@@ -189,4 +194,85 @@ fn a_setup_error_that_quotes_the_token_does_not_print_it() {
     assert_no_token("the setup error", &text);
     assert!(text.contains(".env:1:"), "{}", shown(&out));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+// =============================================================================================
+// The deadline: CREATELINK_TIMEOUT_SECS bounds the whole exchange, whatever the target sends.
+
+/// How long a hostile raw target keeps sending before it gives up by itself: far longer than
+/// the 1 s timeout these tests use, so a case that ends while the target still sends was ended
+/// by the harness's deadline, not by the target.
+const HOSTILE_FOR: Duration = Duration::from_secs(15);
+
+/// Sends `piece` again and again for [`HOSTILE_FOR`], sleeping `pause` between sends. Returns
+/// whether it sent until the end, which the client would only wait for without a deadline.
+fn keep_sending(stream: &mut TcpStream, piece: &[u8], pause: Duration) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < HOSTILE_FOR {
+        if stream.write_all(piece).is_err() {
+            return false;
+        }
+        std::thread::sleep(pause);
+    }
+    true
+}
+
+static FLOOD_OUTLASTED: AtomicBool = AtomicBool::new(false);
+static HEADERS_OUTLASTED: AtomicBool = AtomicBool::new(false);
+static BODY_OUTLASTED: AtomicBool = AtomicBool::new(false);
+
+/// An endless fast stream of `103 Early Hints`, never a final answer.
+fn early_hints_flood(stream: &mut TcpStream) {
+    let hints = b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n".repeat(256);
+    if keep_sending(stream, &hints, Duration::ZERO) {
+        FLOOD_OUTLASTED.store(true, Ordering::SeqCst);
+    }
+}
+
+/// A head that never ends: one header line every 100 ms.
+fn trickled_headers(stream: &mut TcpStream) {
+    if stream.write_all(b"HTTP/1.1 200 OK\r\n").is_ok()
+        && keep_sending(stream, b"X-Slow: 1\r\n", Duration::from_millis(100))
+    {
+        HEADERS_OUTLASTED.store(true, Ordering::SeqCst);
+    }
+}
+
+/// A body that never ends: one byte every 100 ms of a declared megabyte.
+fn trickled_body(stream: &mut TcpStream) {
+    let head =
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000000\r\n\r\n";
+    if stream.write_all(head).is_ok() && keep_sending(stream, b" ", Duration::from_millis(100)) {
+        BODY_OUTLASTED.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Runs the test template's case against `target` with a 1 s timeout: it fails as timed out,
+/// and ended while the target was still sending.
+#[track_caller]
+fn assert_deadline_holds(target: fn(&mut TcpStream), outlasted: &AtomicBool) {
+    let mut config = config_for(&raw_target(target), Profile::Documented);
+    config.timeout = Duration::from_secs(1);
+    let outcome = run_one(config);
+    assert_fails(&outcome, Check::Connection, &[TIMEOUT_SECS, "within 1 s"]);
+    assert_eq!(outcome.problems.len(), 1, "{}", outcome.report());
+    assert!(
+        !outlasted.load(Ordering::SeqCst),
+        "the case waited for the target to stop sending instead of ending at its deadline"
+    );
+}
+
+#[test]
+fn an_endless_stream_of_early_hints_times_out() {
+    assert_deadline_holds(early_hints_flood, &FLOOD_OUTLASTED);
+}
+
+#[test]
+fn trickled_headers_time_out() {
+    assert_deadline_holds(trickled_headers, &HEADERS_OUTLASTED);
+}
+
+#[test]
+fn a_trickled_body_times_out() {
+    assert_deadline_holds(trickled_body, &BODY_OUTLASTED);
 }
