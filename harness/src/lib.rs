@@ -8,6 +8,7 @@ pub mod case;
 pub mod check;
 pub mod config;
 pub mod expected;
+pub mod json_text;
 pub mod media_type;
 pub mod redact;
 pub mod reference;

@@ -128,7 +128,7 @@ fn violations(validator: &Validator, instance: &Value) -> Vec<Violation> {
         .iter_errors(instance)
         .map(|e| Violation {
             pointer: e.instance_path().as_str().to_owned(),
-            value: cut(&e.instance().to_string(), VALUE_LIMIT),
+            value: crate::json_text::compact(e.instance(), VALUE_LIMIT),
             reason: reason(&e),
             rule: rule_location(
                 e.absolute_keyword_location().map(|u| u.as_str()),
@@ -145,8 +145,9 @@ fn violations(validator: &Validator, instance: &Value) -> Vec<Violation> {
 /// on a line of its own; a long value would push the reason itself past the cut, so it is then
 /// left out of the message.
 fn reason(e: &jsonschema::ValidationError<'_>) -> String {
-    let full = e.to_string();
-    if full.chars().count() <= VALUE_LIMIT {
+    // The message quotes the whole value: only format it when it is short.
+    let full = (crate::json_text::length(e.instance()) <= VALUE_LIMIT).then(|| e.to_string());
+    if let Some(full) = full.filter(|f| f.chars().count() <= VALUE_LIMIT) {
         full
     } else {
         cut(&e.masked_with("the value").to_string(), VALUE_LIMIT)
