@@ -4,6 +4,7 @@
 //! the rest loads data ([`config`], [`case`], [`schema`]), sends requests ([`request`],
 //! [`runner`]), serves a reference implementation ([`reference`]) and reports ([`report`]).
 
+pub mod budget;
 pub mod case;
 pub mod check;
 pub mod config;

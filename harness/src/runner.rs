@@ -9,13 +9,18 @@
 //! after 128 such reads. Timers on that runtime, reqwest's included, fire only then.
 
 use std::error::Error as _;
+use std::ops::Deref;
 use std::sync::Arc;
 use std::sync::mpsc::{RecvTimeoutError, sync_channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{Client, Url};
 use tokio::runtime::{Handle, Runtime};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::timeout_at;
+
+use crate::budget::{Budget, FREE, Pause};
 
 use crate::check::{Body, Exchange, Response};
 use crate::config::{Config, TIMEOUT_SECS, Token};
@@ -41,6 +46,28 @@ struct Sender {
     client: Client,
     authorization: HeaderValue,
     timeout: Duration,
+    budget: Budget,
+}
+
+/// An exchange, holding its share of the memory budget until it is judged and dropped.
+pub struct Sent {
+    exchange: Exchange,
+    _budget: Option<OwnedSemaphorePermit>,
+}
+
+impl Deref for Sent {
+    type Target = Exchange;
+
+    fn deref(&self) -> &Exchange {
+        &self.exchange
+    }
+}
+
+/// Why an exchange ended without a complete answer.
+enum Failure {
+    Http(reqwest::Error),
+    /// The deadline passed while waiting for what the text names.
+    Late(&'static str),
 }
 
 impl Executor {
@@ -61,7 +88,8 @@ impl Executor {
         let mut builder = Client::builder()
             // A 3xx is a result to report, not a hop to take.
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.timeout)
+            // No reqwest timeout: the exchange keeps its own deadline, which stops while it
+            // waits for the memory budget (see `budget`).
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .tcp_nodelay(true);
         if loopback {
@@ -78,6 +106,7 @@ impl Executor {
                 client,
                 authorization: authorization(&config.token),
                 timeout: config.timeout,
+                budget: Budget::default(),
             }),
         })
     }
@@ -88,21 +117,32 @@ impl Executor {
 
     /// Sends the request and reads the answer, blocking the calling (test) thread at most the
     /// timeout (and [`GRACE`]), whatever the target does.
-    pub fn send(&self, request: &PreparedRequest) -> Exchange {
+    pub fn send(&self, request: &PreparedRequest) -> Sent {
         let (done, result) = sync_channel(1);
         let sender = Arc::clone(&self.sender);
         let owned = request.clone();
+        let pause = Arc::new(Pause::default());
+        let paused = Arc::clone(&pause);
+        let start = Instant::now();
         let task = self.handle().spawn(async move {
-            let _ = done.send(sender.send(&owned).await);
+            let _ = done.send(sender.send(&owned, &paused).await);
         });
-        match result.recv_timeout(self.sender.timeout + GRACE) {
-            Ok(exchange) => exchange,
-            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => {
-                task.abort();
-                Exchange::Failed {
-                    reason: self.sender.too_late(&request.url),
-                }
+        loop {
+            let limit = self.sender.timeout + GRACE + pause.total();
+            match result.recv_timeout(limit.saturating_sub(start.elapsed())) {
+                Ok(sent) => return sent,
+                // Time spent waiting for budget moved the deadline: wait on.
+                Err(RecvTimeoutError::Timeout)
+                    if start.elapsed() < self.sender.timeout + GRACE + pause.total() => {}
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
             }
+        }
+        task.abort();
+        Sent {
+            exchange: Exchange::Failed {
+                reason: self.sender.too_late(&request.url),
+            },
+            _budget: None,
         }
     }
 }
@@ -119,24 +159,41 @@ impl Drop for Executor {
 }
 
 impl Sender {
-    async fn send(&self, request: &PreparedRequest) -> Exchange {
-        match self.exchange(request).await {
+    async fn send(&self, request: &PreparedRequest, pause: &Pause) -> Sent {
+        let mut budget = None;
+        let exchange = match self.exchange(request, pause, &mut budget).await {
             Ok(response) => Exchange::Answered(response),
-            Err(e) => Exchange::Failed {
+            Err(Failure::Http(e)) => Exchange::Failed {
                 reason: self.describe(&request.url, &e),
             },
+            Err(Failure::Late(what)) => Exchange::Failed {
+                reason: self.timed_out(&request.url, &format!("still waiting for {what}")),
+            },
+        };
+        Sent {
+            exchange,
+            _budget: budget,
         }
     }
 
-    async fn exchange(&self, request: &PreparedRequest) -> Result<Response, reqwest::Error> {
-        let mut response = self
+    async fn exchange(
+        &self,
+        request: &PreparedRequest,
+        pause: &Pause,
+        budget: &mut Option<OwnedSemaphorePermit>,
+    ) -> Result<Response, Failure> {
+        let mut deadline = tokio::time::Instant::now() + self.timeout;
+        let sending = self
             .client
             .post(request.url.clone())
             .header(AUTHORIZATION, self.authorization.clone())
             .header(CONTENT_TYPE, "application/json")
             .body(request.body.clone())
-            .send()
-            .await?;
+            .send();
+        let mut response = timeout_at(deadline, sending)
+            .await
+            .map_err(|_| Failure::Late("the status line and headers"))?
+            .map_err(Failure::Http)?;
         let headers = response.headers();
         let content_types = headers
             .get_all(CONTENT_TYPE)
@@ -156,10 +213,22 @@ impl Sender {
         } else {
             let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
             let mut too_large = false;
-            while let Some(chunk) = response.chunk().await? {
+            loop {
+                let next = timeout_at(deadline, response.chunk())
+                    .await
+                    .map_err(|_| Failure::Late("the rest of the body"))?;
+                let Some(chunk) = next.map_err(Failure::Http)? else {
+                    break;
+                };
                 if (bytes.len() + chunk.len()) as u64 > BODY_LIMIT {
                     too_large = true;
                     break;
+                }
+                if budget.is_none() && bytes.len() + chunk.len() > FREE {
+                    let most = declared.unwrap_or(BODY_LIMIT).min(BODY_LIMIT) as usize;
+                    let (permit, waited) = pause.over(self.budget.reserve(most)).await;
+                    *budget = permit;
+                    deadline += waited;
                 }
                 bytes.extend_from_slice(&chunk);
             }
