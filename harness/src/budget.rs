@@ -2,8 +2,8 @@
 //!
 //! Each case may hold a small answer ([`FREE`] bytes) without asking, so ordinary answers never
 //! wait. A larger one reserves, in one step, what it may come to: its declared length (or the
-//! 16 MiB limit when it has none), twice over, since judging parses it into a tree about as
-//! large again. One step, and nothing else held from the budget while waiting, means two cases
+//! 16 MiB limit when it has none), three times over: judging parses it, and serde_json holds a
+//! string's bytes twice (its scratch buffer and the string) next to the raw answer. One step, and nothing else held from the budget while waiting, means two cases
 //! can never each hold part and wait for the other's. The reservation is kept until the answer
 //! is judged and dropped.
 //!
@@ -36,7 +36,7 @@ impl Budget {
     /// Reserves room for an answer of at most `bytes` bytes and its parsed tree, waiting until
     /// it is free. Never more than the whole budget, so one answer alone always gets it.
     pub async fn reserve(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
-        let wanted = bytes.saturating_mul(2).min(TOTAL);
+        let wanted = bytes.saturating_mul(3).min(TOTAL);
         let permits = u32::try_from(wanted).unwrap_or(u32::MAX);
         // The semaphore is never closed, so this only fails if it were.
         Arc::clone(&self.0).acquire_many_owned(permits).await.ok()
@@ -89,8 +89,8 @@ mod tests {
                 drop(first);
             };
             let ((permit, waited), ()) =
-                tokio::join!(pause.over(second.reserve(TOTAL / 2)), release);
-            assert_eq!(permit.unwrap().num_permits(), TOTAL);
+                tokio::join!(pause.over(second.reserve(TOTAL / 3)), release);
+            assert_eq!(permit.unwrap().num_permits(), TOTAL / 3 * 3);
             assert!(waited >= Duration::from_millis(50) && pause.total() == waited);
         });
     }
