@@ -165,9 +165,9 @@ pub fn judge(
     profile: Profile,
     schemas: &Schemas,
     expect: Expect<'_>,
-    exchanges: &[Exchange],
+    exchanges: &[&Exchange],
 ) -> Vec<Problem> {
-    let Some(first) = exchanges.first() else {
+    let Some(&first) = exchanges.first() else {
         return Vec::new();
     };
     match expect {
@@ -176,7 +176,7 @@ pub fn judge(
         Expect::Link { request } => {
             let (mut problems, first_body) =
                 linked(profile, schemas, StatusRule::Link(profile), request, first);
-            if let Some(second) = exchanges.get(1) {
+            if let Some(&second) = exchanges.get(1) {
                 let (again, second_body) = linked(
                     profile,
                     schemas,
@@ -243,12 +243,7 @@ fn permission(profile: Profile, body: &Value) -> &Value {
 
 /// All problems of one exchange, in the order status, content-type, body, schema.
 pub fn verdict(profile: Profile, schemas: &Schemas, exchange: &Exchange) -> Vec<Problem> {
-    judge(
-        profile,
-        schemas,
-        Expect::Base,
-        std::slice::from_ref(exchange),
-    )
+    judge(profile, schemas, Expect::Base, &[exchange])
 }
 
 /// The card's checks of one answer, and its body when that is one JSON document of a success.

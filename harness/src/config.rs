@@ -65,6 +65,11 @@ impl Token {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// Whether this is the placeholder sent when `CREATELINK_TOKEN` is unset: no secret.
+    pub fn is_placeholder(&self) -> bool {
+        self.0 == PLACEHOLDER_TOKEN
+    }
 }
 
 impl fmt::Debug for Token {
@@ -216,17 +221,31 @@ fn positive(variable: &'static str, raw: &str, unit: &str) -> Result<usize, Conf
 }
 
 pub fn parse_base_url(raw: &str) -> Result<Url, ConfigError> {
+    // The value is quoted without its userinfo, whatever else is wrong with it; and not at all
+    // when an '@' is left that might still belong to credentials the URL parser did not see.
+    let stripped = crate::redact::strip_userinfo(raw);
+    let hidden = stripped.contains('@');
+    let shown = if hidden {
+        "the value (not shown: it may hold credentials)".to_owned()
+    } else {
+        format!("{stripped:?}")
+    };
     let err = |why: &str| {
         ConfigError::new(
             BASE_URL,
             format!(
-                "{raw:?} {why}; expected an http(s) URL such as https://graph.microsoft.com/beta"
+                "{shown} {why}; expected an http(s) URL such as https://graph.microsoft.com/beta"
             ),
         )
     };
     let url = Url::parse(raw.trim()).map_err(|e| err(&format!("is not a URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(err(&format!("has scheme {:?}", url.scheme())));
+        // In `user:pw@host` the "scheme" is the user name.
+        return Err(err(&if hidden {
+            "is not an http or https URL".to_owned()
+        } else {
+            format!("has scheme {:?}", url.scheme())
+        }));
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(err("has no host"));
@@ -402,8 +421,24 @@ mod tests {
             assert_eq!(e.variable, BASE_URL, "{bad}");
             assert!(e.to_string().starts_with("CREATELINK_BASE_URL: "), "{e}");
         }
-        let e = from(&[(BASE_URL, "https://user:pw@example.com/")]).unwrap_err();
-        assert!(!e.to_string().contains("pw"), "{e}");
+        for with_credentials in [
+            "https://alice:hunter2@example.com/",
+            "https://alice:hunter2@example.com/beta?x=1",
+            "https://alice:hunter2@example.com/beta#top",
+            "https://alice:hunter2@example.com:99999/beta",
+            "ftp://alice:hunter2@example.com/beta",
+            "https://alice:hunter2@exa mple.com/beta",
+            "alice:hunter2@example.com/beta",
+            "http://alice:hunter2@[::1/beta",
+        ] {
+            let e = from(&[(BASE_URL, with_credentials)]).unwrap_err();
+            let shown = e.to_string();
+            assert!(shown.starts_with("CREATELINK_BASE_URL: "), "{shown}");
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("alice"),
+                "{with_credentials}: {shown}"
+            );
+        }
         assert!(from(&[(BASE_URL, "https://graph.microsoft.com/beta")]).is_ok());
     }
 

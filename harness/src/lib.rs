@@ -6,6 +6,7 @@
 //! [`runner`]), serves a reference implementation ([`reference`]) and reports ([`report`]).
 
 pub mod behaviour;
+pub mod budget;
 pub mod case;
 pub mod check;
 pub mod config;
@@ -13,7 +14,9 @@ mod cursor;
 pub mod datetime;
 pub mod duplicate_members;
 pub mod expected;
+pub mod json_text;
 pub mod media_type;
+pub mod redact;
 pub mod reference;
 pub mod report;
 pub mod request;

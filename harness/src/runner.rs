@@ -1,11 +1,26 @@
 //! Sends requests: one tokio runtime and one HTTP client for the whole run.
+//!
+//! `CREATELINK_TIMEOUT_SECS` bounds each whole exchange, from connect to the last body byte, and
+//! it is kept twice: by reqwest's total timeout on the runtime, and by the calling test thread,
+//! on the OS clock. The second is needed because a target that sends an endless fast stream of
+//! `1xx` heads keeps one runtime worker inside hyper's parser for seconds at a time: hyper skips
+//! every informational head it has buffered (up to about 400 KB of them per read) before it
+//! reads again, and tokio's cooperative budget counts reads, not work, so the task yields only
+//! after 128 such reads. Timers on that runtime, reqwest's included, fire only then.
 
 use std::error::Error as _;
-use std::time::Duration;
+use std::ops::Deref;
+use std::sync::Arc;
+use std::sync::mpsc::{RecvTimeoutError, sync_channel};
+use std::time::{Duration, Instant};
 
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION};
 use reqwest::{Client, Url};
 use tokio::runtime::{Handle, Runtime};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::timeout_at;
+
+use crate::budget::{Budget, FREE, Pause};
 
 use crate::check::{Body, Exchange, Response};
 use crate::config::{Config, TIMEOUT_SECS, Token};
@@ -14,12 +29,45 @@ use crate::request::PreparedRequest;
 /// Bodies are read up to this many bytes; a larger one fails its case without being buffered.
 pub const BODY_LIMIT: u64 = 16 * 1024 * 1024;
 
+/// How much longer than the timeout the test thread waits before it gives up on an exchange
+/// itself: reqwest's own timeout, with its more precise reason, normally comes first.
+const GRACE: Duration = Duration::from_millis(250);
+
 pub struct Executor {
     // The client's pooled connections belong to this runtime; both live for the whole run.
-    runtime: Runtime,
+    // An `Option` only so that `drop` can shut it down without waiting (see there).
+    runtime: Option<Runtime>,
+    handle: Handle,
+    sender: Arc<Sender>,
+}
+
+/// What a request needs on the runtime: shared by the exchanges in flight.
+struct Sender {
     client: Client,
     authorization: HeaderValue,
     timeout: Duration,
+    budget: Budget,
+}
+
+/// An exchange, holding its share of the memory budget until it is judged and dropped.
+pub struct Sent {
+    exchange: Exchange,
+    _budget: Option<OwnedSemaphorePermit>,
+}
+
+impl Deref for Sent {
+    type Target = Exchange;
+
+    fn deref(&self) -> &Exchange {
+        &self.exchange
+    }
+}
+
+/// Why an exchange ended without a complete answer.
+enum Failure {
+    Http(reqwest::Error),
+    /// The deadline passed while waiting for what the text names.
+    Late(&'static str),
 }
 
 impl Executor {
@@ -40,7 +88,8 @@ impl Executor {
         let mut builder = Client::builder()
             // A 3xx is a result to report, not a hop to take.
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(config.timeout)
+            // No reqwest timeout: the exchange keeps its own deadline, which stops while it
+            // waits for the memory budget (see `budget`).
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
             .tcp_nodelay(true);
         if loopback {
@@ -51,44 +100,97 @@ impl Executor {
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))?;
         Ok(Executor {
-            runtime,
-            client,
-            authorization: authorization(&config.token),
-            timeout: config.timeout,
+            handle: runtime.handle().clone(),
+            runtime: Some(runtime),
+            sender: Arc::new(Sender {
+                client,
+                authorization: authorization(&config.token),
+                timeout: config.timeout,
+                budget: Budget::default(),
+            }),
         })
     }
 
     pub fn handle(&self) -> &Handle {
-        self.runtime.handle()
+        &self.handle
     }
 
-    /// Sends the request and reads the answer, blocking the calling (test) thread.
-    pub fn send(&self, request: &PreparedRequest) -> Exchange {
-        self.runtime.block_on(self.send_async(request))
+    /// Sends the request and reads the answer, blocking the calling (test) thread at most the
+    /// timeout (and [`GRACE`]), whatever the target does.
+    pub fn send(&self, request: &PreparedRequest) -> Sent {
+        let (done, result) = sync_channel(1);
+        let sender = Arc::clone(&self.sender);
+        let owned = request.clone();
+        let pause = Arc::new(Pause::default());
+        let paused = Arc::clone(&pause);
+        let start = Instant::now();
+        let task = self.handle().spawn(async move {
+            let _ = done.send(sender.send(&owned, &paused).await);
+        });
+        loop {
+            let limit = self.sender.timeout + GRACE + pause.total();
+            match result.recv_timeout(limit.saturating_sub(start.elapsed())) {
+                Ok(sent) => return sent,
+                // Time spent waiting for budget moved the deadline: wait on.
+                Err(RecvTimeoutError::Timeout)
+                    if start.elapsed() < self.sender.timeout + GRACE + pause.total() => {}
+                Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        task.abort();
+        Sent {
+            exchange: Exchange::Failed {
+                reason: self.sender.too_late(&request.url),
+            },
+            _budget: None,
+        }
     }
+}
 
+impl Executor {
     /// Sends the request as many times as it says, one after the other: a repeat's second
     /// request starts once the first answer is in, as a client calling again would.
-    pub fn send_all(&self, request: &PreparedRequest) -> Vec<Exchange> {
-        self.runtime.block_on(async {
-            let mut exchanges = Vec::with_capacity(request.times);
-            for _ in 0..request.times {
-                exchanges.push(self.send_async(request).await);
-            }
-            exchanges
-        })
+    pub fn send_all(&self, request: &PreparedRequest) -> Vec<Sent> {
+        (0..request.times).map(|_| self.send(request)).collect()
     }
+}
 
-    pub async fn send_async(&self, request: &PreparedRequest) -> Exchange {
-        match self.exchange(request).await {
+impl Drop for Executor {
+    /// Connections still busy with a hostile target (a `1xx` flood) hold their worker until
+    /// hyper yields; a plain drop of the runtime would wait for that, keeping the process alive
+    /// long past its last case. Nothing left on the runtime matters once the run is over.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+impl Sender {
+    async fn send(&self, request: &PreparedRequest, pause: &Pause) -> Sent {
+        let mut budget = None;
+        let exchange = match self.exchange(request, pause, &mut budget).await {
             Ok(response) => Exchange::Answered(response),
-            Err(e) => Exchange::Failed {
+            Err(Failure::Http(e)) => Exchange::Failed {
                 reason: self.describe(&request.url, &e),
             },
+            Err(Failure::Late(what)) => Exchange::Failed {
+                reason: self.timed_out(&request.url, &format!("still waiting for {what}")),
+            },
+        };
+        Sent {
+            exchange,
+            _budget: budget,
         }
     }
 
-    async fn exchange(&self, request: &PreparedRequest) -> Result<Response, reqwest::Error> {
+    async fn exchange(
+        &self,
+        request: &PreparedRequest,
+        pause: &Pause,
+        budget: &mut Option<OwnedSemaphorePermit>,
+    ) -> Result<Response, Failure> {
+        let mut deadline = tokio::time::Instant::now() + self.timeout;
         let mut builder = self
             .client
             .post(request.url.clone())
@@ -97,7 +199,11 @@ impl Executor {
         if request.authorization {
             builder = builder.header(AUTHORIZATION, self.authorization.clone());
         }
-        let mut response = builder.send().await?;
+        let sending = builder.send();
+        let mut response = timeout_at(deadline, sending)
+            .await
+            .map_err(|_| Failure::Late("the status line and headers"))?
+            .map_err(Failure::Http)?;
         let headers = response.headers();
         let content_types = headers
             .get_all(CONTENT_TYPE)
@@ -117,10 +223,22 @@ impl Executor {
         } else {
             let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
             let mut too_large = false;
-            while let Some(chunk) = response.chunk().await? {
+            loop {
+                let next = timeout_at(deadline, response.chunk())
+                    .await
+                    .map_err(|_| Failure::Late("the rest of the body"))?;
+                let Some(chunk) = next.map_err(Failure::Http)? else {
+                    break;
+                };
                 if (bytes.len() + chunk.len()) as u64 > BODY_LIMIT {
                     too_large = true;
                     break;
+                }
+                if budget.is_none() && bytes.len() + chunk.len() > FREE {
+                    let most = declared.unwrap_or(BODY_LIMIT).min(BODY_LIMIT) as usize;
+                    let (permit, waited) = pause.over(self.budget.reserve(most)).await;
+                    *budget = permit;
+                    deadline += waited;
                 }
                 bytes.extend_from_slice(&chunk);
             }
@@ -141,17 +259,23 @@ impl Executor {
         })
     }
 
+    /// The reason of an exchange the test thread gave up on.
+    fn too_late(&self, url: &Url) -> String {
+        self.timed_out(url, "the exchange was still going on")
+    }
+
+    fn timed_out(&self, url: &Url, why: &str) -> String {
+        format!(
+            "no complete answer from {} within {} s ({TIMEOUT_SECS}): {why}",
+            target(url),
+            self.timeout.as_secs_f64(),
+        )
+    }
+
     fn describe(&self, url: &Url, e: &reqwest::Error) -> String {
-        let target = match (url.host_str(), url.port_or_known_default()) {
-            (Some(host), Some(port)) => format!("{host}:{port}"),
-            _ => url.to_string(),
-        };
+        let target = target(url);
         if e.is_timeout() {
-            format!(
-                "no complete answer from {target} within {} s ({TIMEOUT_SECS}): {}",
-                self.timeout.as_secs_f64(),
-                chain(e)
-            )
+            self.timed_out(url, &chain(e))
         } else if e.is_connect() {
             format!("cannot connect to {target}: {}", chain(e))
         } else if e.is_body() || e.is_decode() {
@@ -162,6 +286,14 @@ impl Executor {
         } else {
             format!("request to {target} failed: {}", chain(e))
         }
+    }
+}
+
+/// `host:port`, as reasons name the target.
+fn target(url: &Url) -> String {
+    match (url.host_str(), url.port_or_known_default()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        _ => url.to_string(),
     }
 }
 

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::config::Profile;
 use crate::datetime::DateTimeOffset;
+use crate::json_text;
 
 /// The `$id` prefix of every schema. The `.invalid` top-level domain cannot resolve (RFC 6761),
 /// which makes plain that these URIs name files of `schemas/` and are never fetched.
@@ -138,7 +139,7 @@ fn violations(validator: &Validator, instance: &Value) -> Vec<Violation> {
         .iter_errors(instance)
         .map(|e| Violation {
             pointer: e.instance_path().as_str().to_owned(),
-            value: cut(&e.instance().to_string(), VALUE_LIMIT),
+            value: crate::json_text::compact(e.instance(), VALUE_LIMIT),
             reason: reason(&e),
             rule: rule_location(
                 e.absolute_keyword_location().map(|u| u.as_str()),
@@ -171,11 +172,11 @@ fn reason(e: &ValidationError<'_>) -> String {
             )
         }
         _ => {
-            let full = e.to_string();
-            if full.chars().count() <= VALUE_LIMIT {
-                full
-            } else {
-                cut(&e.masked_with("the value").to_string(), VALUE_LIMIT)
+            // The message quotes the whole value: only format it when it is short.
+            let full = (json_text::length(e.instance()) <= VALUE_LIMIT).then(|| e.to_string());
+            match full.filter(|f| f.chars().count() <= VALUE_LIMIT) {
+                Some(full) => full,
+                None => cut(&e.masked_with("the value").to_string(), VALUE_LIMIT),
             }
         }
     }
@@ -183,9 +184,8 @@ fn reason(e: &ValidationError<'_>) -> String {
 
 /// The offending value as the start of a reason, or "the value" when it is too long to lead one.
 fn subject(e: &ValidationError<'_>) -> String {
-    let value = e.instance().to_string();
-    if value.chars().count() <= VALUE_LIMIT / 2 {
-        value
+    if json_text::length(e.instance()) <= VALUE_LIMIT / 2 {
+        e.instance().to_string()
     } else {
         "the value".to_owned()
     }

@@ -10,6 +10,7 @@ use crate::case::{self, Case};
 use crate::check::{self, Expect, Problem};
 use crate::config::{Config, Profile};
 use crate::expected::{Entry, ExpectedFailures};
+use crate::redact::Redactor;
 use crate::reference::ReferenceServer;
 use crate::report;
 use crate::request::PreparedRequest;
@@ -32,6 +33,7 @@ pub struct Suite {
     variants: Vec<Variant>,
     expected: ExpectedFailures,
     executor: Executor,
+    redactor: Redactor,
     base_url: Url,
     // Kept alive for the run when there is no target.
     reference: Option<ReferenceServer>,
@@ -147,6 +149,7 @@ impl Suite {
             }
         };
         Ok(Suite {
+            redactor: Redactor::new(&config.token),
             config,
             schemas,
             cases,
@@ -223,7 +226,8 @@ impl Suite {
     /// Sends trial `id`'s request (twice for a repeat) and judges the answers (blocking).
     pub fn run_trial(&self, id: TrialId) -> CaseOutcome {
         let request = self.trial_request(id);
-        let exchanges = self.executor.send_all(&request);
+        let sent = self.executor.send_all(&request);
+        let exchanges: Vec<&check::Exchange> = sent.iter().map(|s| &**s).collect();
         let expect = match id.variant.map(|v| &self.variants[v].kind) {
             None => Expect::Base,
             Some(Kind::Link { body, .. }) => Expect::Link { request: body },
@@ -240,6 +244,8 @@ impl Suite {
         let outcome = self.run_trial(id);
         let variant = id.variant.map(|v| self.variants[v].name.as_str());
         settle(&outcome, self.expected.entry(&self.cases[id.case], variant))
+            .map(|c| self.redactor.completion(c))
+            .map_err(|f| self.redactor.failed(f))
     }
 }
 
@@ -326,6 +332,6 @@ pub fn main() -> ExitCode {
 }
 
 fn setup_error(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
+    eprintln!("error: {}", Redactor::from_env().redact(message));
     ExitCode::from(2)
 }

@@ -3,15 +3,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
 
+use common::program::{self, workspace};
 use common::{behaving_target, permission, trial_names};
 use createlink::config::Profile;
 use serde_json::json;
 use wiremock::MockServer;
 
-const BIN: &str = env!("CARGO_BIN_EXE_createlink-conformance");
 /// The token every run here sends; no output may contain it.
 const SECRET: &str = "sentinel-token-d41d8cd98f00b204";
 /// The one path the defective target breaks.
@@ -70,15 +70,7 @@ fn temp_file(name: &str, text: &str) -> PathBuf {
 
 /// The program with a clean `CREATELINK_*` environment plus `vars`.
 fn suite(vars: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("CREATELINK_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.env("CREATELINK_TOKEN", SECRET)
-        .envs(vars.iter().copied());
-    let out = cmd.args(args).output().unwrap();
+    let out = program::run(SECRET, vars, args);
     assert_no_secret(&out);
     out
 }
@@ -336,34 +328,11 @@ fn json_format_carries_the_failure_report() {
     );
 }
 
-/// cargo-nextest, run from inside this test. Cargo's variables for this test process are
-/// removed: with them, the inner cargo would see a changed environment and rebuild crates.
+/// cargo-nextest, run from inside this test, with the token every run here sends.
 fn nextest(args: &[&str], vars: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO"));
-    for (k, _) in std::env::vars_os() {
-        let k = k.to_string_lossy().into_owned();
-        let cargo_var = k.starts_with("CARGO_") && k != "CARGO_HOME" && k != "CARGO_TARGET_DIR";
-        let rust_var = k.starts_with("RUST") && !k.starts_with("RUSTUP");
-        if cargo_var || rust_var || k == "OUT_DIR" || k.starts_with("CREATELINK_") {
-            cmd.env_remove(&k);
-        }
-    }
-    cmd.env("CREATELINK_TOKEN", SECRET)
-        .envs(vars.iter().copied())
-        .current_dir(workspace())
-        .arg("nextest")
-        .args(args);
-    let out = cmd.output().unwrap();
-    assert!(
-        !String::from_utf8_lossy(&out.stderr).contains("no such command"),
-        "these tests need cargo-nextest: cargo install cargo-nextest --locked"
-    );
+    let out = program::nextest(SECRET, vars, args);
     assert_no_secret(&out);
     out
-}
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
 /// Where cargo builds, so where nextest writes its JUnit file.

@@ -5,6 +5,7 @@
 #![allow(dead_code)] // Each test file uses its own part of this module.
 
 pub mod model;
+pub mod program;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -37,8 +38,8 @@ pub fn runtime() -> &'static Runtime {
     })
 }
 
-/// A target that answers every request with `template`.
-pub fn serve(template: ResponseTemplate) -> MockServer {
+/// A target that answers every request with `template` (a fixed answer, or a responder).
+pub fn serve(template: impl Respond + 'static) -> MockServer {
     runtime().block_on(async {
         let server = MockServer::builder()
             .disable_request_recording()

@@ -1,0 +1,70 @@
+//! The suite as a program, run as a user or CI runs it: the binary itself, and cargo-nextest.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_createlink-conformance");
+
+/// The program with a clean `CREATELINK_*` environment, `CREATELINK_TOKEN=token`, plus `vars`.
+pub fn run(token: &str, vars: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(BIN);
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("CREATELINK_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("CREATELINK_TOKEN", token)
+        .envs(vars.iter().copied())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// cargo-nextest, run from inside a test. Cargo's variables for this test process are removed:
+/// with them, the inner cargo would see a changed environment and rebuild crates.
+pub fn nextest(token: &str, vars: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO"));
+    for (k, _) in std::env::vars_os() {
+        let k = k.to_string_lossy().into_owned();
+        let cargo_var = k.starts_with("CARGO_") && k != "CARGO_HOME" && k != "CARGO_TARGET_DIR";
+        let rust_var = k.starts_with("RUST") && !k.starts_with("RUSTUP");
+        if cargo_var || rust_var || k == "OUT_DIR" || k.starts_with("CREATELINK_") {
+            cmd.env_remove(&k);
+        }
+    }
+    let out = cmd
+        .env("CREATELINK_TOKEN", token)
+        .envs(vars.iter().copied())
+        .current_dir(workspace())
+        .arg("nextest")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("no such command"),
+        "these tests need cargo-nextest: cargo install cargo-nextest --locked"
+    );
+    out
+}
+
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// Exit status, stdout and stderr, for assertion messages.
+pub fn shown(out: &Output) -> String {
+    format!(
+        "status {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+/// A fresh folder under the system's temporary directory, for this process and `name`.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("createlink-{name}-{}", std::process::id()));
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
