@@ -5,9 +5,12 @@
 //! 2. An endless chunked body on 64 cases.
 //! 3. An endless fast stream of `103 Early Hints` on the 23 cases, `CREATELINK_TIMEOUT_SECS=1`.
 
+mod common;
+
+use common::generate_cases;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,7 +18,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_createlink-conformance");
 
 fn main() {
     let work = std::env::temp_dir().join(format!("createlink-hostile-{}", std::process::id()));
-    let cases = generate_cases(&work.join("cases-64"), 64);
+    let cases = generate_cases(&work.join("cases-64"), 64, "hostile");
     println!(
         "| target | cases | timeout | wall | peak RSS | exit |\n|---|---:|---:|---:|---:|---:|"
     );
@@ -27,10 +30,24 @@ fn main() {
         64,
         "30",
     );
+    let tiny = target(many_tiny_values);
+    run(
+        "64 × 16 MiB of tiny values ([0,0,…])",
+        &tiny,
+        Some(&cases),
+        64,
+        "30",
+    );
     let endless = target(endless_chunked);
     run("endless chunked body", &endless, Some(&cases), 64, "30");
     let flood = target(early_hints_flood);
-    run("endless 103 Early Hints", &flood, None, 23, "1");
+    run(
+        "endless 103 Early Hints, whole suite",
+        &flood,
+        None,
+        299,
+        "1",
+    );
     std::fs::remove_dir_all(&work).ok();
 }
 
@@ -137,6 +154,17 @@ fn huge_invalid_string(stream: &mut TcpStream) {
     let _ = stream.write_all(body.as_bytes());
 }
 
+fn many_tiny_values(stream: &mut TcpStream) {
+    static BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let body = BODY.get_or_init(|| format!("[{}0]", "0,".repeat((16 << 20) / 2 - 2)));
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = stream.write_all(head.as_bytes());
+    let _ = stream.write_all(body.as_bytes());
+}
+
 fn endless_chunked(stream: &mut TcpStream) {
     let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
     let mut chunk = format!("{:x}\r\n", 1 << 20).into_bytes();
@@ -150,23 +178,4 @@ fn endless_chunked(stream: &mut TcpStream) {
 fn early_hints_flood(stream: &mut TcpStream) {
     let hints = b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n".repeat(256);
     while stream.write_all(&hints).is_ok() {}
-}
-
-/// `n` cases made from the documented ones, each under its own prefix (as benches/suite.rs).
-fn generate_cases(to: &Path, n: usize) -> PathBuf {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cases");
-    std::fs::create_dir_all(to).unwrap();
-    let mut originals: Vec<PathBuf> = std::fs::read_dir(from)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    originals.sort();
-    for i in 0..n {
-        let text = std::fs::read_to_string(&originals[i % originals.len()]).unwrap();
-        let mut case: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let path = case["path"].as_str().unwrap().to_owned();
-        case["path"] = format!("/hostile{}{path}", i / originals.len()).into();
-        std::fs::write(to.join(format!("case-{i:05}.json")), case.to_string()).unwrap();
-    }
-    to.to_owned()
 }

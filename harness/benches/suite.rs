@@ -12,9 +12,12 @@
 //! Every run is the suite program built by this bench's profile, started as a process, as CI
 //! starts it. The figures are printed, never asserted: a slow machine fails nothing.
 
+mod common;
+
+use common::generate_cases;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -34,7 +37,6 @@ fn main() {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let target = DelayTarget::start(DELAY);
     let work = std::env::temp_dir().join(format!("createlink-bench-{}", std::process::id()));
-    let cases_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../cases");
 
     println!(
         "createlink-conformance benchmark: {cores} cores, delay D = {} ms, median of {REPEAT} runs\n",
@@ -70,7 +72,7 @@ fn main() {
     );
 
     for n in [23, 230, 2300] {
-        let dir = generate_cases(&cases_dir, &work.join(format!("cases-{n}")), n);
+        let dir = generate_cases(&work.join(format!("cases-{n}")), n, "bench");
         let vars = [
             ("CREATELINK_BASE_URL", target.url.as_str()),
             ("CREATELINK_CASES", dir.to_str().unwrap()),
@@ -198,25 +200,6 @@ fn max_threads(pid: libc::pid_t) -> usize {
         std::thread::sleep(Duration::from_millis(5));
     }
     max
-}
-
-/// `n` cases made from the documented ones, each under its own prefix so templates stay distinct.
-fn generate_cases(from: &Path, to: &Path, n: usize) -> PathBuf {
-    std::fs::create_dir_all(to).unwrap();
-    let mut originals: Vec<PathBuf> = std::fs::read_dir(from)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file())
-        .collect();
-    originals.sort();
-    for i in 0..n {
-        let text = std::fs::read_to_string(&originals[i % originals.len()]).unwrap();
-        let mut case: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let path = case["path"].as_str().unwrap().to_owned();
-        case["path"] = format!("/bench{}{path}", i / originals.len()).into();
-        std::fs::write(to.join(format!("case-{i:05}.json")), case.to_string()).unwrap();
-    }
-    to.to_owned()
 }
 
 /// Cold `cargo test --no-run` into an empty target directory: wall time and crates compiled.

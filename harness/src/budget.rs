@@ -2,9 +2,9 @@
 //!
 //! Each case may hold a small answer ([`FREE`] bytes) without asking, so ordinary answers never
 //! wait. A larger one reserves, in one step, what it may come to: its declared length (or the
-//! 16 MiB limit when it has none), three times over: judging parses it, and serde_json holds a
-//! string's bytes twice (its scratch buffer and the string) next to the raw answer. One step, and nothing else held from the budget while waiting, means two cases
-//! can never each hold part and wait for the other's. The reservation is kept until the answer
+//! 16 MiB limit when it has none), [`FACTOR`] times over, for what judging builds from it. One
+//! step, and nothing else held from the budget while waiting, means two cases can never each
+//! hold part and wait for the other's. The reservation is kept until the answer
 //! is judged and dropped.
 //!
 //! A case that waits for budget is not at fault: the time it waits does not count against its
@@ -16,9 +16,15 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-/// Bytes of answers held at once, across the run. With [`FREE`] bytes for each case in flight
-/// and hyper's buffers, peak memory stays under 256 MiB.
+/// Bytes of answers held at once, across the run. With [`FREE`] bytes for each case in flight,
+/// hyper's buffers and large blocks returned when freed (`limits::return_large_blocks`), peak
+/// memory stays under 256 MiB.
 pub const TOTAL: usize = 96 * 1024 * 1024;
+
+/// How many times its own size an answer may take while it is judged: its bytes, serde_json's
+/// copy of each string, and a parsed tree of at most `check::MAX_VALUES` values (about 80 MiB
+/// at worst). Six times 16 MiB is the whole budget: the largest answers are judged one at a time.
+pub const FACTOR: usize = 6;
 
 /// What an answer may hold without reserving: ordinary answers are a few KiB.
 pub const FREE: usize = 256 * 1024;
@@ -36,7 +42,7 @@ impl Budget {
     /// Reserves room for an answer of at most `bytes` bytes and its parsed tree, waiting until
     /// it is free. Never more than the whole budget, so one answer alone always gets it.
     pub async fn reserve(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
-        let wanted = bytes.saturating_mul(3).min(TOTAL);
+        let wanted = bytes.saturating_mul(FACTOR).min(TOTAL);
         let permits = u32::try_from(wanted).unwrap_or(u32::MAX);
         // The semaphore is never closed, so this only fails if it were.
         Arc::clone(&self.0).acquire_many_owned(permits).await.ok()
@@ -89,8 +95,8 @@ mod tests {
                 drop(first);
             };
             let ((permit, waited), ()) =
-                tokio::join!(pause.over(second.reserve(TOTAL / 3)), release);
-            assert_eq!(permit.unwrap().num_permits(), TOTAL / 3 * 3);
+                tokio::join!(pause.over(second.reserve(TOTAL / 12)), release);
+            assert_eq!(permit.unwrap().num_permits(), TOTAL / 12 * FACTOR);
             assert!(waited >= Duration::from_millis(50) && pause.total() == waited);
         });
     }

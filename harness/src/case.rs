@@ -63,9 +63,16 @@ impl PathTemplate {
                     return Err(format!("path {raw:?}: parameter {{{name}}} appears twice"));
                 }
                 segments.push(Segment::Param(name.to_owned()));
-            } else if part.contains(['{', '}', '?', '#', '%', ' ']) {
+            } else if part == "." || part == ".." {
+                // URLs resolve dot-segments away: the request would leave the base URL.
                 return Err(format!(
-                    "path {raw:?}: segment {part:?} must be a literal or a whole {{parameter}}"
+                    "path {raw:?}: segment {part:?} is a dot-segment, which URLs resolve away \
+                     (the request would not go to this path)"
+                ));
+            } else if !part.bytes().all(is_literal_byte) {
+                return Err(format!(
+                    "path {raw:?}: segment {part:?} must be a literal (letters, digits and \
+                     -._~!$&'()*+,;=:@) or a whole {{parameter}}"
                 ));
             } else {
                 segments.push(Segment::Literal(part.to_owned()));
@@ -107,6 +114,12 @@ impl PathTemplate {
                     Segment::Param(_) => !p.is_empty(),
                 })
     }
+}
+
+/// RFC 3986's `pchar` without `%`: a literal segment is sent as written, so it may hold nothing
+/// that a URL parser would encode, decode or treat as a separator (`\\` is one for http URLs).
+fn is_literal_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b)
 }
 
 impl fmt::Display for PathTemplate {
@@ -255,6 +268,14 @@ pub fn json_entries(dir: &Path, folder: &str) -> Result<Vec<PathBuf>, CaseError>
     Ok(files)
 }
 
+/// The text of one `*.json` entry of a cases or variants folder: a regular file within the cap.
+pub fn read_entry(file: &Path) -> Result<String, CaseError> {
+    crate::files::read_text(file, crate::files::CAP).map_err(|e| CaseError {
+        file: file.to_owned(),
+        message: e.to_string(),
+    })
+}
+
 /// Loads every `*.json` file of `dir`, sorted by file name, and rejects two cases for one template.
 pub fn load_dir(dir: &Path, schemas: &Schemas) -> Result<Vec<Case>, CaseError> {
     let dir_err = |message: String| CaseError {
@@ -265,10 +286,7 @@ pub fn load_dir(dir: &Path, schemas: &Schemas) -> Result<Vec<Case>, CaseError> {
     let mut cases: Vec<Case> = Vec::with_capacity(files.len());
     let mut by_template: BTreeMap<String, PathBuf> = BTreeMap::new();
     for file in files {
-        let text = std::fs::read_to_string(&file).map_err(|e| CaseError {
-            file: file.clone(),
-            message: format!("cannot read: {e}"),
-        })?;
+        let text = read_entry(&file)?;
         let case = parse_case(&file, &text, schemas)?;
         if let Some(first) = by_template.insert(case.template.as_str().to_owned(), file.clone()) {
             return Err(CaseError {
@@ -306,6 +324,12 @@ mod tests {
             "/drives/x{drivesId}/createLink",
             "/drives/{1d}/createLink",
             "/a/{x}/b/{x}/createLink",
+            "/drives/../../../admin/createLink",
+            "/drives/./createLink",
+            "/drives/a\\b/createLink",
+            "/drives/é/createLink",
+            "/drives/a%2Fb/createLink",
+            "/drives/a?b/createLink",
         ] {
             assert!(PathTemplate::parse(bad).is_err(), "{bad}");
         }

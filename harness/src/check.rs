@@ -95,6 +95,11 @@ pub enum Problem {
         limit: u64,
         declared: Option<u64>,
     },
+    /// More JSON values than [`MAX_VALUES`]: not parsed, so memory stays bounded.
+    BodyTooManyValues {
+        limit: usize,
+        values: usize,
+    },
     BodyNotJson {
         reason: String,
         /// Byte offset where parsing stopped.
@@ -117,6 +122,7 @@ impl Problem {
             Problem::Status { .. } => Check::Status,
             Problem::ContentType { .. } => Check::ContentType,
             Problem::BodyTooLarge { .. }
+            | Problem::BodyTooManyValues { .. }
             | Problem::BodyNotJson { .. }
             | Problem::DuplicateMember(_) => Check::Body,
             Problem::Schema(_) => Check::Schema,
@@ -379,6 +385,34 @@ fn content_type_problem(values: &[String]) -> Option<Problem> {
     })
 }
 
+/// Bodies with more JSON values than this are not parsed: a permission has a few dozen, and a
+/// parsed value takes up to 80 bytes however short its text (`0,`), so 16 MiB of tiny values
+/// would take over 600 MiB to judge. A million values bound that at about 80 MiB.
+pub const MAX_VALUES: usize = 1_000_000;
+
+/// An upper bound of the values in a JSON text, without parsing it: one more than the commas,
+/// colons and opening brackets outside strings.
+fn count_values(bytes: &[u8]) -> usize {
+    let (mut count, mut in_string, mut escaped) = (1usize, false, false);
+    for &b in bytes {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+        } else {
+            match b {
+                b'"' => in_string = true,
+                b',' | b':' | b'[' | b'{' => count += 1,
+                _ => {}
+            }
+        }
+    }
+    count
+}
+
 /// Exactly one JSON document: empty, truncated and trailing bytes all fail.
 pub fn parse_json(bytes: &[u8]) -> Result<Value, Problem> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -386,6 +420,13 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, Problem> {
             reason: "empty body; expected one JSON document".to_owned(),
             offset: 0,
             context: String::new(),
+        });
+    }
+    let values = count_values(bytes);
+    if values > MAX_VALUES {
+        return Err(Problem::BodyTooManyValues {
+            limit: MAX_VALUES,
+            values,
         });
     }
     serde_json::from_slice(bytes).map_err(|e| {

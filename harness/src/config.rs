@@ -284,8 +284,8 @@ fn parse_token(raw: String) -> Result<Token, ConfigError> {
 
 fn read_params(path: &Path) -> Result<ParamOverrides, ConfigError> {
     let shown = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError::new(PARAMS, format!("cannot read {shown}: {e}")))?;
+    let text = crate::files::read_text(path, crate::files::CAP)
+        .map_err(|e| ConfigError::new(PARAMS, format!("{shown} {e}")))?;
     let value: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| ConfigError::new(PARAMS, format!("{shown} is not valid JSON: {e}")))?;
     let serde_json::Value::Object(map) = value else {
@@ -457,6 +457,15 @@ mod tests {
         let c = from(&[(TIMEOUT_SECS, "5"), (CONCURRENCY, "3")]).unwrap();
         assert_eq!(c.timeout, Duration::from_secs(5));
         assert_eq!(c.concurrency(), 3);
+    }
+
+    #[test]
+    fn a_params_path_that_is_no_regular_file_is_named_not_read() {
+        for (path, why) in [("/dev/zero", "is a device"), ("/", "is a directory")] {
+            let e = from(&[(PARAMS, path)]).unwrap_err();
+            assert_eq!(e.variable, PARAMS);
+            assert!(e.message.contains(path) && e.message.contains(why), "{e}");
+        }
     }
 
     #[test]

@@ -45,8 +45,8 @@ impl fmt::Display for Entry {
 impl ExpectedFailures {
     /// Reads and checks the file: every entry must name a case, a trial or a variant.
     pub fn load(file: &Path, cases: &[Case], variants: &[Variant]) -> Result<Self, String> {
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| format!("{EXPECTED_FAILURES}: cannot read {}: {e}", file.display()))?;
+        let text = crate::files::read_text(file, crate::files::CAP)
+            .map_err(|e| format!("{EXPECTED_FAILURES}: {} {e}", file.display()))?;
         Self::parse(file, &text, cases, variants)
     }
 

@@ -98,6 +98,13 @@ fn describe(out: &mut String, problem: &Problem) {
                 detail(out, "length:", &format!("Content-Length: {n}"));
             }
         }
+        Problem::BodyTooManyValues { limit, values } => {
+            let _ = writeln!(
+                out,
+                "about {values} JSON values; the harness judges at most {limit} (a permission has a \
+                 few dozen), so the body was not parsed"
+            );
+        }
         Problem::BodyNotJson {
             reason,
             offset,

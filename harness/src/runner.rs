@@ -96,6 +96,15 @@ impl Executor {
             // A proxy from the environment must not intercept the built-in or a local server.
             builder = builder.no_proxy();
         }
+        if config
+            .base_url
+            .as_ref()
+            .is_none_or(|u| u.scheme() == "http")
+        {
+            // No https request will be made: trust no root rather than load the system's, so a
+            // machine without a CA store (a slim CI container) runs http targets too.
+            builder = builder.tls_certs_only(std::iter::empty());
+        }
         let client = builder
             .build()
             .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))?;
@@ -276,6 +285,12 @@ impl Sender {
         let target = target(url);
         if e.is_timeout() {
             self.timed_out(url, &chain(e))
+        } else if e.is_connect() && chain(e).contains("invalid peer certificate") {
+            format!(
+                "the TLS certificate of {target} is not trusted: {}; to trust a private CA, set \
+                 SSL_CERT_FILE to its PEM file or SSL_CERT_DIR to a folder of PEM files",
+                chain(e)
+            )
         } else if e.is_connect() {
             format!("cannot connect to {target}: {}", chain(e))
         } else if e.is_body() || e.is_decode() {

@@ -78,8 +78,8 @@ impl Schemas {
         files.sort();
         let mut resources: Vec<(String, Value)> = Vec::with_capacity(files.len());
         for file in &files {
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| err(file, format!("cannot read: {e}")))?;
+            let text = crate::files::read_text(file, crate::files::CAP)
+                .map_err(|e| err(file, e.to_string()))?;
             let value: Value = serde_json::from_str(&text)
                 .map_err(|e| err(file, format!("not valid JSON: {e}")))?;
             let name = file.file_name().unwrap_or_default().to_string_lossy();

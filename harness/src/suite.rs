@@ -8,8 +8,9 @@ use reqwest::Url;
 
 use crate::case::{self, Case};
 use crate::check::{self, Expect, Problem};
-use crate::config::{Config, Profile};
+use crate::config::{CONCURRENCY, Config, Profile};
 use crate::expected::{Entry, ExpectedFailures};
+use crate::limits;
 use crate::redact::Redactor;
 use crate::reference::ReferenceServer;
 use crate::report;
@@ -273,6 +274,7 @@ pub fn settle(outcome: &CaseOutcome, entry: Option<Entry>) -> Result<Completion,
 
 /// The `conformance` test target's `main`.
 pub fn main() -> ExitCode {
+    limits::return_large_blocks();
     let mut args = Arguments::from_args();
     let plan = match Config::from_env()
         .map_err(|e| e.to_string())
@@ -290,7 +292,23 @@ pub fn main() -> ExitCode {
             .collect();
         return libtest_mimic::run(&args, trials).exit_code();
     }
-    let concurrency = plan.config.concurrency();
+    let built_in = plan.config.base_url.is_none();
+    let (wanted, source) = match args.test_threads {
+        Some(n) => (n, "--test-threads"),
+        None => (plan.config.concurrency(), CONCURRENCY),
+    };
+    let (concurrency, lowered) = limits::cap_concurrency(wanted, if built_in { 2 } else { 1 });
+    if let Some(limit) = lowered {
+        eprintln!(
+            "createlink conformance: {source} lowered from {wanted} to {concurrency}: the \
+             descriptor limit (ulimit -n) is {limit}, one per request in flight{}",
+            if built_in {
+                ", two with the built-in server"
+            } else {
+                ""
+            }
+        );
+    }
     let suite = match Suite::from_plan(plan) {
         Ok(suite) => Arc::new(suite),
         Err(message) => return setup_error(&message),
@@ -322,12 +340,13 @@ pub fn main() -> ExitCode {
             Trial::ignorable_test(suite.trial_name(id), move || suite.trial_result(id))
         })
         .collect();
-    if args.test_threads.is_none() {
-        // One thread per selected trial, up to the concurrency limit: every request can be in
-        // flight at once, and a generated suite of thousands starts no more threads than that.
-        let selected = trials.iter().filter(|t| !args.is_filtered_out(t)).count();
-        args.test_threads = Some(selected.clamp(1, concurrency));
-    }
+    // One thread per selected trial, up to the concurrency limit: every request can be in
+    // flight at once, and a generated suite of thousands starts no more threads than that.
+    let selected = trials.iter().filter(|t| !args.is_filtered_out(t)).count();
+    args.test_threads = Some(match args.test_threads {
+        Some(_) => concurrency,
+        None => selected.clamp(1, concurrency),
+    });
     libtest_mimic::run(&args, trials).exit_code()
 }
 

@@ -308,10 +308,7 @@ pub fn load_dir(dir: &Path, schemas: &Schemas) -> Result<Vec<Variant>, CaseError
     files
         .into_iter()
         .map(|(name, file)| {
-            let text = std::fs::read_to_string(&file).map_err(|e| CaseError {
-                file: file.clone(),
-                message: format!("cannot read: {e}"),
-            })?;
+            let text = crate::case::read_entry(&file)?;
             parse_variant(&file, &name, &text, schemas)
         })
         .collect()

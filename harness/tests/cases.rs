@@ -93,6 +93,10 @@ fn malformed_case_files_are_named_with_the_reason() {
             r#"{"path": "/a/{b c}/createLink", "body": {}}"#,
             "parameter",
         ),
+        (
+            r#"{"path": "/drives/../../../admin/createLink", "body": {}}"#,
+            "is a dot-segment",
+        ),
     ] {
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("broken.json");
@@ -134,4 +138,63 @@ fn a_new_case_file_is_a_new_trial_without_code_changes() {
     let outcome = suite.run_case(new);
     assert!(outcome.passed(), "{}", outcome.report());
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Every `*.json` entry of the cases folder is loaded or reported: none is skipped silently, and
+/// none blocks (a FIFO) or exhausts memory (a device).
+#[test]
+fn case_folder_entries_that_are_not_files_are_reported() {
+    let schemas = schemas();
+    type Make = fn(&std::path::Path);
+    let kinds: [(&str, Make, &str); 5] = [
+        (
+            "a directory",
+            |p| std::fs::create_dir(p).unwrap(),
+            "is a directory",
+        ),
+        (
+            "a FIFO",
+            |p| {
+                let ok = std::process::Command::new("mkfifo")
+                    .arg(p)
+                    .status()
+                    .unwrap();
+                assert!(ok.success());
+            },
+            "is a FIFO",
+        ),
+        (
+            "a dangling link",
+            |p| std::os::unix::fs::symlink(p.with_extension("missing"), p).unwrap(),
+            "cannot read",
+        ),
+        (
+            "a link loop",
+            |p| std::os::unix::fs::symlink(p, p).unwrap(),
+            "cannot read",
+        ),
+        (
+            "a device",
+            |p| std::os::unix::fs::symlink("/dev/zero", p).unwrap(),
+            "is a device",
+        ),
+    ];
+    for (i, (what, make, reason)) in kinds.into_iter().enumerate() {
+        let dir =
+            std::env::temp_dir().join(format!("createlink-entries-{}-{i}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for entry in std::fs::read_dir(repo_dir("cases")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+            }
+        }
+        make(&dir.join("odd.json"));
+        let shown = case::load_dir(&dir, &schemas).unwrap_err().to_string();
+        assert!(
+            shown.contains("odd.json") && shown.contains(reason),
+            "{what}: {shown}"
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }

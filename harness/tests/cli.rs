@@ -494,3 +494,22 @@ fn attribute(e: &quick_xml::events::BytesStart, name: &[u8]) -> String {
         .map(|a| a.unescape_value().unwrap().into_owned())
         .unwrap_or_default()
 }
+
+/// A concurrency past the descriptor limit is lowered, said on stderr, and fails no trial: the
+/// harness's own limit is not the target's fault.
+#[test]
+fn a_concurrency_past_the_descriptor_limit_is_lowered_not_blamed_on_the_target() {
+    let out = std::process::Command::new("sh")
+        .args(["-c", "ulimit -n 160 && exec \"$0\"", program::BIN])
+        .env_remove("CREATELINK_BASE_URL")
+        .env("CREATELINK_CONCURRENCY", "1000000")
+        .output()
+        .unwrap();
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(shown.contains(&tally(0)), "{shown}");
+    assert!(
+        shown.contains("CREATELINK_CONCURRENCY lowered from 1000000 to 48: the descriptor limit (ulimit -n) is 160"),
+        "{shown}"
+    );
+}

@@ -877,3 +877,18 @@ fn problems_come_in_check_order() {
         "{problems:?}"
     );
 }
+
+/// Millions of tiny values would take far more memory to parse than their text: such a body is
+/// a `[body]` problem, not parsed. Commas inside strings do not count.
+#[test]
+fn a_body_of_too_many_values_is_not_parsed() {
+    let many = format!("[{}0]", "0,".repeat(check::MAX_VALUES));
+    assert!(matches!(
+        parse_json(many.as_bytes()),
+        Err(Problem::BodyTooManyValues { limit: check::MAX_VALUES, values }) if values > check::MAX_VALUES
+    ));
+    let commas_in_a_string = format!("[\"{}\"]", ",".repeat(check::MAX_VALUES + 1));
+    assert!(parse_json(commas_in_a_string.as_bytes()).is_ok());
+    let escaped_quotes = format!("[\"\\\"{}\"]", ",".repeat(check::MAX_VALUES + 1));
+    assert!(parse_json(escaped_quotes.as_bytes()).is_ok());
+}

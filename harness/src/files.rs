@@ -1,0 +1,136 @@
+//! Reading the files a run is given: regular files only, up to a size cap.
+//!
+//! A path given by mistake must fail at once with a reason, not hang or exhaust memory: a FIFO
+//! with no writer blocks `open` forever, `/dev/zero` never ends, a directory or a symlink loop
+//! is not a file. The kind is checked before the file is opened, and reading stops one byte past
+//! the cap.
+
+use std::fmt;
+use std::fs::FileType;
+use std::io::Read;
+use std::os::unix::fs::FileTypeExt;
+use std::path::Path;
+
+/// The cap for the params, expected-failures, case, variant and schema files: each is a few KiB.
+pub const CAP: u64 = 1024 * 1024;
+
+/// Why a file cannot be read; the message does not name the file, its caller does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileError {
+    /// Missing, unreadable, a dangling link or a loop of links: the system's reason.
+    Io(String),
+    /// Not a regular file: what it is instead.
+    NotAFile(&'static str),
+    TooLarge {
+        cap: u64,
+    },
+    NotUtf8,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileError::Io(reason) => write!(f, "cannot read: {reason}"),
+            FileError::NotAFile(kind) => write!(f, "is {kind}, not a regular file"),
+            FileError::TooLarge { cap } => {
+                write!(f, "is larger than {} KiB; not read further", cap / 1024)
+            }
+            FileError::NotUtf8 => write!(f, "is not UTF-8 text"),
+        }
+    }
+}
+
+impl std::error::Error for FileError {}
+
+/// The text of the regular file at `path` (links followed), if it is at most `cap` bytes.
+pub fn read_text(path: &Path, cap: u64) -> Result<String, FileError> {
+    let io = |e: std::io::Error| FileError::Io(e.to_string());
+    let kind = std::fs::metadata(path).map_err(io)?.file_type();
+    if !kind.is_file() {
+        return Err(FileError::NotAFile(describe(kind)));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io)?;
+    if bytes.len() as u64 > cap {
+        return Err(FileError::TooLarge { cap });
+    }
+    String::from_utf8(bytes).map_err(|_| FileError::NotUtf8)
+}
+
+fn describe(kind: FileType) -> &'static str {
+    if kind.is_dir() {
+        "a directory"
+    } else if kind.is_fifo() {
+        "a FIFO"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A folder of this test's own, removed at the end.
+    struct Dir(std::path::PathBuf);
+
+    impl Dir {
+        fn new() -> Self {
+            let path =
+                std::env::temp_dir().join(format!("createlink-files-{}", std::process::id()));
+            std::fs::create_dir_all(&path).unwrap();
+            Dir(path)
+        }
+
+        fn path(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Dir {
+        fn drop(&mut self) {
+            std::fs::remove_dir_all(&self.0).ok();
+        }
+    }
+
+    #[test]
+    fn only_regular_files_up_to_the_cap_are_read() {
+        let dir = Dir::new();
+        let file = dir.path().join("a.json");
+        std::fs::write(&file, "{}").unwrap();
+        assert_eq!(read_text(&file, 2).unwrap(), "{}");
+        assert_eq!(read_text(&file, 1), Err(FileError::TooLarge { cap: 1 }));
+        assert_eq!(
+            read_text(dir.path(), CAP),
+            Err(FileError::NotAFile("a directory"))
+        );
+        assert_eq!(
+            read_text(Path::new("/dev/zero"), CAP),
+            Err(FileError::NotAFile("a device"))
+        );
+        let fifo = dir.path().join("fifo.json");
+        let status = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        assert_eq!(read_text(&fifo, CAP), Err(FileError::NotAFile("a FIFO")));
+        let dangling = dir.path().join("dangling.json");
+        std::os::unix::fs::symlink(dir.path().join("missing"), &dangling).unwrap();
+        assert!(matches!(read_text(&dangling, CAP), Err(FileError::Io(_))));
+        let looped = dir.path().join("loop.json");
+        std::os::unix::fs::symlink(&looped, &looped).unwrap();
+        assert!(matches!(read_text(&looped, CAP), Err(FileError::Io(_))));
+        let binary = dir.path().join("binary.json");
+        std::fs::write(&binary, [0xff, 0xfe]).unwrap();
+        assert_eq!(read_text(&binary, CAP), Err(FileError::NotUtf8));
+    }
+}
