@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::config::json_kind;
+use crate::folder::Folder;
 use crate::schema::Schemas;
 
 /// The last segment of every documented path.
@@ -250,43 +251,41 @@ pub fn parse_case(file: &Path, text: &str, schemas: &Schemas) -> Result<Case, Ca
     })
 }
 
-/// Every `*.json` entry of `dir`, sorted by name. Entries that are not readable files are kept,
-/// so that reading them reports them instead of skipping them silently.
-pub fn json_entries(dir: &Path, folder: &str) -> Result<Vec<PathBuf>, CaseError> {
-    let dir_err = |e: std::io::Error| CaseError {
-        file: dir.to_owned(),
-        message: format!("cannot read the {folder} folder: {e}"),
-    };
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(dir_err)? {
-        let path = entry.map_err(dir_err)?.path();
-        if path.extension().is_some_and(|e| e == "json") {
-            files.push(path);
-        }
-    }
-    files.sort();
-    Ok(files)
-}
-
-/// The text of one `*.json` entry of a cases or variants folder: a regular file within the cap.
-pub fn read_entry(file: &Path) -> Result<String, CaseError> {
-    crate::files::read_text(file, crate::files::CAP).map_err(|e| CaseError {
-        file: file.to_owned(),
-        message: e.to_string(),
-    })
+/// The `*.json` entries of a cases or variants folder, each with its text, or the error that
+/// names the entry or the folder.
+pub fn read_entries(folder: &Folder, what: &str) -> Result<Vec<(PathBuf, String)>, CaseError> {
+    let entries = folder.json_entries().map_err(|e| CaseError {
+        file: folder.shown(),
+        message: format!("cannot read the {what} folder: {e}"),
+    })?;
+    entries
+        .into_iter()
+        .map(|entry| match entry.text {
+            Ok(text) => Ok((entry.file, text)),
+            Err(e) => Err(CaseError {
+                file: entry.file,
+                message: e.to_string(),
+            }),
+        })
+        .collect()
 }
 
 /// Loads every `*.json` file of `dir`, sorted by file name, and rejects two cases for one template.
 pub fn load_dir(dir: &Path, schemas: &Schemas) -> Result<Vec<Case>, CaseError> {
+    load(&Folder::Disk(dir.to_owned()), schemas)
+}
+
+/// Loads every `*.json` file of `folder`, sorted by file name, and rejects two cases for one
+/// template.
+pub fn load(folder: &Folder, schemas: &Schemas) -> Result<Vec<Case>, CaseError> {
     let dir_err = |message: String| CaseError {
-        file: dir.to_owned(),
+        file: folder.shown(),
         message,
     };
-    let files = json_entries(dir, "cases")?;
+    let files = read_entries(folder, "cases")?;
     let mut cases: Vec<Case> = Vec::with_capacity(files.len());
     let mut by_template: BTreeMap<String, PathBuf> = BTreeMap::new();
-    for file in files {
-        let text = read_entry(&file)?;
+    for (file, text) in files {
         let case = parse_case(&file, &text, schemas)?;
         if let Some(first) = by_template.insert(case.template.as_str().to_owned(), file.clone()) {
             return Err(CaseError {

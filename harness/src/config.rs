@@ -12,6 +12,8 @@ use std::time::Duration;
 
 use reqwest::Url;
 
+use crate::folder::Folder;
+
 pub const BASE_URL: &str = "CREATELINK_BASE_URL";
 pub const TOKEN: &str = "CREATELINK_TOKEN";
 pub const PARAMS: &str = "CREATELINK_PARAMS";
@@ -20,6 +22,7 @@ pub const PROFILE: &str = "CREATELINK_PROFILE";
 pub const CONCURRENCY: &str = "CREATELINK_CONCURRENCY";
 pub const CASES: &str = "CREATELINK_CASES";
 pub const EXPECTED_FAILURES: &str = "CREATELINK_EXPECTED_FAILURES";
+pub const SCHEMAS: &str = "CREATELINK_SCHEMAS";
 
 /// Requests in flight at once when `CREATELINK_CONCURRENCY` is unset: enough for the 23
 /// documented paths to run in one round trip, small enough that a generated suite of thousands
@@ -96,8 +99,10 @@ pub struct Config {
     pub profile: Profile,
     /// `None`: [`DEFAULT_CONCURRENCY`].
     pub concurrency: Option<NonZeroUsize>,
-    pub cases_dir: PathBuf,
-    pub schemas_dir: PathBuf,
+    /// The cases (and their `variants/`): built into the program unless `CREATELINK_CASES`.
+    pub cases: Folder,
+    /// Built into the program unless `CREATELINK_SCHEMAS`.
+    pub schemas: Folder,
     pub expected_failures: Option<PathBuf>,
 }
 
@@ -125,13 +130,30 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// What relative paths in variables are relative to: the clone's root when cargo runs the
+/// program (`cargo test`, `cargo nextest run` and `cargo run` set `CARGO_MANIFEST_DIR` to the
+/// package, `harness/`, and the first two also make it the working directory), so a path
+/// given from the clone's root means the same file under all three; otherwise, as for any
+/// program, the working directory. Either way the result is absolute, so errors name the
+/// file that was tried.
+fn relative_base(lookup: &impl Fn(&str) -> Option<OsString>) -> PathBuf {
+    let built_here = env!("CARGO_MANIFEST_DIR");
+    match lookup("CARGO_MANIFEST_DIR") {
+        Some(dir) if dir == built_here => {
+            let root = Path::new(built_here).join("..");
+            root.canonicalize().unwrap_or(root)
+        }
+        _ => std::env::current_dir().unwrap_or_default(),
+    }
+}
+
 /// The repository's own `cases/` and `schemas/`, found from where the crate was built.
 pub fn repo_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(name)
 }
 
 impl Config {
-    /// Defaults for everything: the built-in server, the documented profile, the repo's cases.
+    /// Defaults for everything: the built-in server, the documented profile, the built-in cases.
     pub fn defaults() -> Self {
         Config {
             base_url: None,
@@ -140,8 +162,8 @@ impl Config {
             timeout: DEFAULT_TIMEOUT,
             profile: Profile::Documented,
             concurrency: None,
-            cases_dir: repo_dir("cases"),
-            schemas_dir: repo_dir("schemas"),
+            cases: Folder::built_in_cases(),
+            schemas: Folder::built_in_schemas(),
             expected_failures: None,
         }
     }
@@ -160,6 +182,19 @@ impl Config {
                     .map_err(|_| ConfigError::new(name, "is not valid UTF-8")),
             }
         };
+        let base = relative_base(&lookup);
+        let path = |raw: &str| base.join(raw);
+        let folder = |variable: &'static str, raw: &str, what: &str| {
+            let dir = path(raw);
+            if dir.is_dir() {
+                Ok(Folder::Disk(dir))
+            } else {
+                Err(ConfigError::new(
+                    variable,
+                    format!("{} is not a directory of {what}", dir.display()),
+                ))
+            }
+        };
         let mut config = Config::defaults();
         if let Some(raw) = text(BASE_URL)? {
             config.base_url = Some(parse_base_url(&raw)?);
@@ -168,7 +203,7 @@ impl Config {
             config.token = parse_token(raw)?;
         }
         if let Some(raw) = text(PARAMS)? {
-            config.params = read_params(Path::new(&raw))?;
+            config.params = read_params(&path(&raw))?;
         }
         if let Some(raw) = text(TIMEOUT_SECS)? {
             config.timeout = Duration::from_secs(positive(TIMEOUT_SECS, &raw, "seconds")? as u64);
@@ -189,17 +224,13 @@ impl Config {
             config.concurrency = NonZeroUsize::new(positive(CONCURRENCY, &raw, "requests")?);
         }
         if let Some(raw) = text(CASES)? {
-            let dir = PathBuf::from(&raw);
-            if !dir.is_dir() {
-                return Err(ConfigError::new(
-                    CASES,
-                    format!("{raw:?} is not a directory of case files"),
-                ));
-            }
-            config.cases_dir = dir;
+            config.cases = folder(CASES, &raw, "case files")?;
+        }
+        if let Some(raw) = text(SCHEMAS)? {
+            config.schemas = folder(SCHEMAS, &raw, "schema files")?;
         }
         if let Some(raw) = text(EXPECTED_FAILURES)? {
-            config.expected_failures = Some(PathBuf::from(raw));
+            config.expected_failures = Some(path(&raw));
         }
         Ok(config)
     }

@@ -15,6 +15,7 @@ pub mod datetime;
 pub mod duplicate_members;
 pub mod expected;
 pub mod files;
+pub mod folder;
 pub mod json_text;
 pub mod limits;
 pub mod media_type;

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::config::Profile;
 use crate::datetime::DateTimeOffset;
+use crate::folder::Folder;
 use crate::json_text;
 
 /// The `$id` prefix of every schema. The `.invalid` top-level domain cannot resolve (RFC 6761),
@@ -66,21 +67,25 @@ impl std::error::Error for SchemaError {}
 impl Schemas {
     /// Loads every `*.json` of `dir` into one registry and compiles the three entry points.
     pub fn load(dir: &Path) -> Result<Self, SchemaError> {
+        Self::from_folder(&Folder::Disk(dir.to_owned()))
+    }
+
+    /// Loads every `*.json` of `folder` into one registry and compiles the three entry points.
+    pub fn from_folder(folder: &Folder) -> Result<Self, SchemaError> {
         let err = |file: &Path, message: String| SchemaError {
             file: file.to_owned(),
             message,
         };
-        let entries = std::fs::read_dir(dir).map_err(|e| err(dir, format!("cannot read: {e}")))?;
-        let mut files: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "json"))
-            .collect();
-        files.sort();
-        let mut resources: Vec<(String, Value)> = Vec::with_capacity(files.len());
-        for file in &files {
-            let text = crate::files::read_text(file, crate::files::CAP)
-                .map_err(|e| err(file, e.to_string()))?;
-            let value: Value = serde_json::from_str(&text)
+        let dir = folder.shown();
+        let dir = dir.as_path();
+        let entries = folder
+            .json_entries()
+            .map_err(|e| err(dir, format!("cannot read: {e}")))?;
+        let mut resources: Vec<(String, Value)> = Vec::with_capacity(entries.len());
+        for entry in &entries {
+            let file = &entry.file;
+            let text = entry.text.as_ref().map_err(|e| err(file, e.to_string()))?;
+            let value: Value = serde_json::from_str(text)
                 .map_err(|e| err(file, format!("not valid JSON: {e}")))?;
             let name = file.file_name().unwrap_or_default().to_string_lossy();
             let expected_id = format!("{BASE}{name}");

@@ -70,10 +70,10 @@ impl Plan {
     /// Loads schemas, cases, variants and the expected-failures file, and checks the parameter
     /// overrides.
     pub fn load(config: Config) -> Result<Self, String> {
-        let schemas = Arc::new(Schemas::load(&config.schemas_dir).map_err(|e| e.to_string())?);
-        let cases = case::load_dir(&config.cases_dir, &schemas).map_err(|e| e.to_string())?;
-        let variants = variant::load_dir(&config.cases_dir.join(variant::FOLDER), &schemas)
-            .map_err(|e| e.to_string())?;
+        let schemas = Arc::new(Schemas::from_folder(&config.schemas).map_err(|e| e.to_string())?);
+        let cases = case::load(&config.cases, &schemas).map_err(|e| e.to_string())?;
+        let variants =
+            variant::load(&config.cases.variants(), &schemas).map_err(|e| e.to_string())?;
         let known: Vec<&str> = cases.iter().flat_map(|c| c.template.params()).collect();
         config
             .params

@@ -23,13 +23,13 @@
 //! `Authorization` header (with a valid body), a body that is not JSON, or a JSON body that breaks
 //! `schemas/request.json`. Otherwise a failing trial could not say what the target got wrong.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 use crate::case::CaseError;
 use crate::config::json_kind;
+use crate::folder::Folder;
 use crate::schema::Schemas;
 
 /// The folder of variants inside a cases folder.
@@ -295,20 +295,23 @@ fn parse_refusal(value: Value) -> Result<(u16, bool), String> {
 /// Loads every `*.json` file of `dir`, sorted by name. A missing folder means no variants, so a
 /// folder of generated cases runs its base trials only.
 pub fn load_dir(dir: &Path, schemas: &Schemas) -> Result<Vec<Variant>, CaseError> {
-    if !dir.exists() {
+    load(&Folder::Disk(dir.to_owned()), schemas)
+}
+
+/// Loads every `*.json` file of `folder` (a cases folder's [`Folder::variants`]), sorted by
+/// name; none when the folder is missing.
+pub fn load(folder: &Folder, schemas: &Schemas) -> Result<Vec<Variant>, CaseError> {
+    if !folder.exists() {
         return Ok(Vec::new());
     }
-    let files: BTreeMap<String, PathBuf> = crate::case::json_entries(dir, "variants")?
+    crate::case::read_entries(folder, "variants")?
         .into_iter()
-        .map(|path| {
-            let stem = path.file_stem().unwrap_or_default();
-            (stem.to_string_lossy().into_owned(), path)
-        })
-        .collect();
-    files
-        .into_iter()
-        .map(|(name, file)| {
-            let text = crate::case::read_entry(&file)?;
+        .map(|(file, text)| {
+            let name = file
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             parse_variant(&file, &name, &text, schemas)
         })
         .collect()

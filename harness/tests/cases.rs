@@ -127,7 +127,7 @@ fn a_new_case_file_is_a_new_trial_without_code_changes() {
     )
     .unwrap();
     let mut config = Config::defaults();
-    config.cases_dir = dir.clone();
+    config.cases = createlink::folder::Folder::Disk(dir.clone());
     let suite = Suite::new(config).unwrap();
     assert_eq!(suite.cases().len(), 24);
     let new = suite

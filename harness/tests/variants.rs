@@ -213,7 +213,7 @@ fn a_new_variant_file_is_a_new_trial_on_every_path_without_code_changes() {
     )
     .unwrap();
     let mut config = Config::defaults();
-    config.cases_dir = dir.clone();
+    config.cases = createlink::folder::Folder::Disk(dir.clone());
     let suite = Suite::new(config).unwrap();
     let ids = suite.trials();
     assert_eq!(ids.len(), 23 * 2);
