@@ -23,6 +23,7 @@ pub const CONCURRENCY: &str = "CREATELINK_CONCURRENCY";
 pub const CASES: &str = "CREATELINK_CASES";
 pub const EXPECTED_FAILURES: &str = "CREATELINK_EXPECTED_FAILURES";
 pub const SCHEMAS: &str = "CREATELINK_SCHEMAS";
+pub const SUMMARY: &str = "CREATELINK_SUMMARY";
 
 /// Requests in flight at once when `CREATELINK_CONCURRENCY` is unset: enough for the 23
 /// documented paths to run in one round trip, small enough that a generated suite of thousands
@@ -31,7 +32,7 @@ pub const DEFAULT_CONCURRENCY: usize = 64;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Sent when `CREATELINK_TOKEN` is unset: the reference server wants some bearer token.
-const PLACEHOLDER_TOKEN: &str = "createlink-conformance-placeholder-token";
+pub const PLACEHOLDER_TOKEN: &str = "createlink-conformance-placeholder-token";
 
 /// Which behaviour the suite holds the target to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -26,4 +26,6 @@ pub mod request;
 pub mod runner;
 pub mod schema;
 pub mod suite;
+pub mod summary;
+pub mod trial;
 pub mod variant;

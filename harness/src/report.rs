@@ -246,6 +246,14 @@ fn detail(out: &mut String, label: &str, text: &str) {
     let _ = writeln!(out, "   {label:<10}{text}");
 }
 
+/// The summary line of a report's first problem (`1. [status] expected …`), or its first line.
+pub fn first_line_of_first_problem(report: &str) -> &str {
+    report
+        .lines()
+        .find(|l| l.starts_with("1. "))
+        .map_or_else(|| first_line(report), |l| &l[3..])
+}
+
 fn first_line(text: &str) -> &str {
     text.lines().next().unwrap_or(text)
 }
@@ -259,3 +267,28 @@ pub fn status_line(status: u16) -> String {
         None => status.to_string(),
     }
 }
+
+/// `--help`: what the program does and its variables. libtest's own options follow it.
+pub const HELP: &str = "\
+createlink-conformance: the conformance suite for Microsoft Graph's createLink (beta).
+
+Runs 13 trials on each of the API document's 23 paths against CREATELINK_BASE_URL, or against
+the built-in reference server when it is unset. `createlink-conformance serve` runs that server
+on its own (see `serve --help`).
+
+Variables (all optional):
+  CREATELINK_BASE_URL           base URL of the implementation, e.g. https://host/beta
+  CREATELINK_TOKEN              bearer token sent with each request; never printed
+  CREATELINK_PARAMS             JSON file of path-parameter values
+  CREATELINK_TIMEOUT_SECS       deadline of each exchange, in seconds (default 30)
+  CREATELINK_PROFILE            documented (default) or graph
+  CREATELINK_EXPECTED_FAILURES  file of known failures: paths, trial names or variants
+  CREATELINK_CONCURRENCY        most requests in flight (default 64)
+  CREATELINK_CASES              folder of case files instead of the built-in ones
+  CREATELINK_SCHEMAS            folder of schemas instead of the built-in ones
+  CREATELINK_SUMMARY            file to append a Markdown summary to (else GITHUB_STEP_SUMMARY)
+Relative paths are relative to the clone's root under cargo, else to the working directory.
+
+Exit codes: 0 every trial passed or failed as expected, 101 a trial failed, 2 a variable or
+file is wrong (nothing was sent), 4 no trial matches the filter.
+";

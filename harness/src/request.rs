@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use reqwest::Url;
 
 use crate::case::{Case, Segment};
-use crate::config::TOKEN;
+use crate::config::{PLACEHOLDER_TOKEN, TOKEN};
 use crate::variant::Variant;
 
 /// Everything about a trial's request except the token, which is added only when it is sent.
@@ -18,6 +18,9 @@ pub struct PreparedRequest {
     pub authorization: bool,
     /// How many times the request is sent, one after the other (a repeat sends it twice).
     pub times: usize,
+    /// Whether the token sent is the placeholder (no `CREATELINK_TOKEN`): then the `curl` line
+    /// writes it out, since it is no secret and the variable would be unset.
+    pub placeholder_token: bool,
 }
 
 impl PreparedRequest {
@@ -44,6 +47,7 @@ impl PreparedRequest {
             body: case.body.clone(),
             authorization: true,
             times: 1,
+            placeholder_token: false,
         }
     }
 
@@ -58,7 +62,9 @@ impl PreparedRequest {
     /// A shell command that sends exactly this request. The token is written as a reference to
     /// the environment variable, never as its value.
     pub fn curl(&self) -> String {
-        let authorization = if self.authorization {
+        let authorization = if self.authorization && self.placeholder_token {
+            format!("-H 'Authorization: Bearer {PLACEHOLDER_TOKEN}' \\\n  ")
+        } else if self.authorization {
             format!("-H \"Authorization: Bearer ${TOKEN}\" \\\n  ")
         } else {
             String::new()

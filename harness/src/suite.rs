@@ -1,14 +1,14 @@
 //! The conformance suite: cases turned into libtest-mimic trials, run against the target.
 
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use reqwest::Url;
 
 use crate::case::{self, Case};
 use crate::check::{self, Expect, Problem};
-use crate::config::{CONCURRENCY, Config, Profile};
+use crate::config::{CONCURRENCY, Config, Profile, SUMMARY};
 use crate::expected::{Entry, ExpectedFailures};
 use crate::limits;
 use crate::redact::Redactor;
@@ -17,14 +17,11 @@ use crate::report;
 use crate::request::PreparedRequest;
 use crate::runner::Executor;
 use crate::schema::Schemas;
+use crate::summary;
+use crate::trial::Verdict;
 use crate::variant::{self, Kind, Variant};
 
-/// One trial: a documented path with its case's request (the base trial) or a variant's.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct TrialId {
-    pub case: usize,
-    pub variant: Option<usize>,
-}
+pub use crate::trial::TrialId;
 
 /// Everything a run needs, built once and shared by the trials.
 pub struct Suite {
@@ -38,6 +35,8 @@ pub struct Suite {
     base_url: Url,
     // Kept alive for the run when there is no target.
     reference: Option<ReferenceServer>,
+    /// Each trial's result as it ends, for the Markdown summary.
+    results: Mutex<Vec<summary::Result>>,
 }
 
 /// What one case came to.
@@ -115,11 +114,7 @@ fn trials(cases: usize, variants: usize) -> Vec<TrialId> {
 /// `POST <template>` for a base trial, `POST <template> <variant>` for a variant's, so a filter
 /// on the path selects all of a path's trials and one on the variant's name all of its paths.
 fn trial_name(cases: &[Case], variants: &[Variant], id: TrialId) -> String {
-    let base = cases[id.case].name();
-    match id.variant {
-        None => base,
-        Some(v) => format!("{base} {}", variants[v].name),
-    }
+    summary::trial_name(cases, variants, id)
 }
 
 impl Suite {
@@ -159,6 +154,7 @@ impl Suite {
             executor,
             base_url,
             reference,
+            results: Mutex::new(Vec::new()),
         })
     }
 
@@ -197,7 +193,9 @@ impl Suite {
 
     /// The request `case` sends to this run's target.
     pub fn request(&self, case: &Case) -> PreparedRequest {
-        PreparedRequest::new(&self.base_url, case, &self.config.params.values)
+        let mut request = PreparedRequest::new(&self.base_url, case, &self.config.params.values);
+        request.placeholder_token = self.config.token.is_placeholder();
+        request
     }
 
     /// The request trial `id` sends to this run's target.
@@ -244,9 +242,50 @@ impl Suite {
     pub fn trial_result(&self, id: TrialId) -> Result<Completion, Failed> {
         let outcome = self.run_trial(id);
         let variant = id.variant.map(|v| self.variants[v].name.as_str());
-        settle(&outcome, self.expected.entry(&self.cases[id.case], variant))
+        let result = settle(&outcome, self.expected.entry(&self.cases[id.case], variant))
             .map(|c| self.redactor.completion(c))
-            .map_err(|f| self.redactor.failed(f))
+            .map_err(|f| self.redactor.failed(f));
+        let verdict = match &result {
+            Ok(Completion::Completed) => Verdict::Pass,
+            Ok(_) => Verdict::ExpectedFailure,
+            Err(_) => Verdict::Fail,
+        };
+        // nextest runs each trial as a process of its own and reads a failure's description
+        // from standard error, from a line starting "Error: ", for its JUnit <failure> text;
+        // it has no expected-failure status, so the reason goes there too.
+        if std::env::var_os("NEXTEST").is_some() {
+            match &result {
+                Err(failed) => eprintln!("Error: {}", failed.message().unwrap_or_default()),
+                Ok(Completion::Ignored {
+                    reason: Some(reason),
+                }) => eprintln!("note: {reason}"),
+                Ok(_) => {}
+            }
+        }
+        let first_problem = outcome.problems.first().map(|_| {
+            self.redactor
+                .redact(report::first_line_of_first_problem(&outcome.report()))
+        });
+        self.results
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(summary::Result {
+                id,
+                verdict,
+                first_problem,
+            });
+        result
+    }
+
+    /// The Markdown summary of the trials that ran so far.
+    pub fn summary(&self) -> String {
+        let heading = format!(
+            "Profile `{}`, target `{}`.",
+            self.profile().name(),
+            self.base_url
+        );
+        let results = self.results.lock().unwrap_or_else(|e| e.into_inner());
+        summary::render(&heading, &self.cases, &self.variants, &results)
     }
 }
 
@@ -275,6 +314,15 @@ pub fn settle(outcome: &CaseOutcome, entry: Option<Entry>) -> Result<Completion,
 /// The `conformance` test target's `main`.
 pub fn main() -> ExitCode {
     limits::return_large_blocks();
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if raw.iter().any(|a| a == "--version" || a == "-V") {
+        println!("createlink-conformance {}", env!("CARGO_PKG_VERSION"));
+        return ExitCode::SUCCESS;
+    }
+    if raw.iter().any(|a| a == "--help" || a == "-h") {
+        // Ours first; libtest's options follow, printed by its own parser.
+        println!("{}", report::HELP);
+    }
     let mut args = Arguments::from_args();
     let plan = match Config::from_env()
         .map_err(|e| e.to_string())
@@ -343,11 +391,54 @@ pub fn main() -> ExitCode {
     // One thread per selected trial, up to the concurrency limit: every request can be in
     // flight at once, and a generated suite of thousands starts no more threads than that.
     let selected = trials.iter().filter(|t| !args.is_filtered_out(t)).count();
+    if selected == 0 {
+        // A typo in a CI filter must not pass silently; 4 is nextest's code for "no tests".
+        eprintln!(
+            "error: no trial matches {}; `--list` shows the {} trial names",
+            args.filter.as_deref().map_or_else(
+                || "the options given".to_owned(),
+                |f| format!("the filter {f:?}")
+            ),
+            trials.len()
+        );
+        return ExitCode::from(NO_TRIALS);
+    }
     args.test_threads = Some(match args.test_threads {
         Some(_) => concurrency,
         None => selected.clamp(1, concurrency),
     });
-    libtest_mimic::run(&args, trials).exit_code()
+    let conclusion = libtest_mimic::run(&args, trials);
+    write_summary(&suite);
+    conclusion.exit_code()
+}
+
+/// The exit code of a run that selects no trial.
+pub const NO_TRIALS: u8 = 4;
+
+/// Appends the Markdown summary to `$CREATELINK_SUMMARY`, else `$GITHUB_STEP_SUMMARY`, when
+/// either is set. Not under nextest, which runs each trial as a process of its own: there the
+/// summary would be one table per trial.
+fn write_summary(suite: &Suite) {
+    if std::env::var_os("NEXTEST").is_some() {
+        return;
+    }
+    let Some(file) = [SUMMARY, "GITHUB_STEP_SUMMARY"]
+        .into_iter()
+        .find_map(|v| std::env::var_os(v).filter(|f| !f.is_empty()))
+    else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&file)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, suite.summary().as_bytes()));
+    if let Err(e) = written {
+        eprintln!(
+            "createlink conformance: cannot append the summary to {}: {e}",
+            std::path::Path::new(&file).display()
+        );
+    }
 }
 
 fn setup_error(message: &str) -> ExitCode {

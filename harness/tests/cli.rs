@@ -335,11 +335,6 @@ fn nextest(args: &[&str], vars: &[(&str, &str)]) -> Output {
     out
 }
 
-/// Where cargo builds, so where nextest writes its JUnit file.
-fn target_dir() -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| workspace().join("target"), PathBuf::from)
-}
-
 /// The conformance test names nextest lists, sorted.
 fn listed(extra: &[&str]) -> Vec<String> {
     let mut args = vec!["list", "--test", "conformance", "--message-format", "json"];
@@ -406,9 +401,19 @@ fn nextest_runs_the_partitions_against_the_built_in_server() {
 }
 
 #[test]
-fn nextest_ci_profile_writes_junit_with_one_testcase_per_path() {
+fn nextest_ci_profile_writes_junit_with_the_report_as_failure_text() {
     let server = one_broken_path();
     let base = format!("{}/beta", server.uri());
+    // The repository's own profile, with nextest's store in a folder of this test's: any
+    // CARGO_TARGET_DIR works, and the user's own target/nextest/ci/junit.xml is left alone.
+    let dir = program::temp_dir("junit");
+    let profile = std::fs::read_to_string(workspace().join(".config/nextest.toml")).unwrap();
+    let config = dir.join("nextest.toml");
+    let store = format!("[store]\ndir = {:?}\n\n", dir.join("store"));
+    std::fs::write(&config, store + &profile).unwrap();
+    let xfail = format!("{BROKEN} embed");
+    let listed = dir.join("expected.txt");
+    std::fs::write(&listed, format!("{xfail}\n")).unwrap();
     let out = nextest(
         &[
             "run",
@@ -418,8 +423,13 @@ fn nextest_ci_profile_writes_junit_with_one_testcase_per_path() {
             "conformance",
             "--no-tests",
             "fail",
+            "--config-file",
+            config.to_str().unwrap(),
         ],
-        &[("CREATELINK_BASE_URL", &base)],
+        &[
+            ("CREATELINK_BASE_URL", &base),
+            ("CREATELINK_EXPECTED_FAILURES", listed.to_str().unwrap()),
+        ],
     );
     assert_eq!(
         out.status.code(),
@@ -427,7 +437,7 @@ fn nextest_ci_profile_writes_junit_with_one_testcase_per_path() {
         "nextest's code for failed tests: {}",
         text(&out)
     );
-    let junit = target_dir().join("nextest/ci/junit.xml");
+    let junit = dir.join("store/ci/junit.xml");
     let xml = std::fs::read_to_string(&junit).unwrap();
     assert!(!xml.contains(SECRET), "the token is in {}", junit.display());
     let cases = junit_testcases(&xml);
@@ -437,47 +447,81 @@ fn nextest_ci_profile_writes_junit_with_one_testcase_per_path() {
     let mut failed: Vec<&TestCase> = cases.iter().filter(|c| c.failure.is_some()).collect();
     failed.sort_by(|a, b| a.name.cmp(&b.name));
     let failed_names: Vec<&str> = failed.iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(failed_names, broken_trials(), "{failed:?}");
-    let text = failed[0].failure.as_deref().unwrap();
+    let expected: Vec<String> = broken_trials()
+        .into_iter()
+        .filter(|n| *n != xfail)
+        .collect();
+    assert_eq!(failed_names, expected, "{failed:?}");
+    // The <failure> element's own text is the report, not only the captured output.
+    let base_trial = failed.iter().find(|c| c.name == BROKEN).unwrap();
+    let report = base_trial.failure.as_deref().unwrap();
     assert!(
-        text.contains("/value/link/type") && text.contains("curl -sS"),
-        "{text}"
+        report.contains("[schema] /value/link/type") && report.contains("curl -sS"),
+        "{report}"
     );
+    // The expected failure passes, with its reason in the file.
+    let listed_case = cases.iter().find(|c| c.name == xfail).unwrap();
+    assert!(listed_case.failure.is_none(), "{listed_case:?}");
+    assert!(
+        listed_case.output.contains("expected failure, listed at")
+            && listed_case.output.contains("expected.txt:1"),
+        "{listed_case:?}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }
 
-/// One `<testcase>` of a JUnit file: its name, and its failure text if it failed.
+/// One `<testcase>` of a JUnit file: its name, its `<failure>` element's text if it failed,
+/// and its captured output.
 #[derive(Debug)]
 struct TestCase {
     name: String,
     failure: Option<String>,
+    output: String,
 }
 
 /// Every testcase of `xml`, read with an XML parser (which also proves the file well-formed).
-/// A failure's text is its `message` attribute and the output nextest stores beside it.
 fn junit_testcases(xml: &str) -> Vec<TestCase> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut cases: Vec<TestCase> = Vec::new();
-    let mut in_output = false;
+    let (mut in_output, mut in_failure) = (false, false);
     loop {
         match reader.read_event().expect("junit.xml is well-formed XML") {
-            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+            Event::Start(e) => match e.name().as_ref() {
                 b"testcase" => cases.push(TestCase {
                     name: attribute(&e, b"name"),
                     failure: None,
+                    output: String::new(),
                 }),
-                b"failure" => cases.last_mut().unwrap().failure = Some(attribute(&e, b"message")),
+                b"failure" => {
+                    cases.last_mut().unwrap().failure = Some(String::new());
+                    in_failure = true;
+                }
                 b"system-out" | b"system-err" => in_output = true,
                 _ => {}
             },
-            Event::End(e) if matches!(e.name().as_ref(), b"system-out" | b"system-err") => {
-                in_output = false;
-            }
-            Event::Text(t) if in_output => {
+            // An empty element has no text and no end: a failure without a report stays empty.
+            Event::Empty(e) => match e.name().as_ref() {
+                b"testcase" => cases.push(TestCase {
+                    name: attribute(&e, b"name"),
+                    failure: None,
+                    output: String::new(),
+                }),
+                b"failure" => cases.last_mut().unwrap().failure = Some(String::new()),
+                _ => {}
+            },
+            Event::End(e) => match e.name().as_ref() {
+                b"system-out" | b"system-err" => in_output = false,
+                b"failure" => in_failure = false,
+                _ => {}
+            },
+            Event::Text(t) if in_output || in_failure => {
                 let text = t.decode().unwrap();
                 let text = quick_xml::escape::unescape(&text).unwrap().into_owned();
-                if let Some(failure) = cases.last_mut().and_then(|c| c.failure.as_mut()) {
-                    failure.push_str(&text);
+                let case = cases.last_mut().unwrap();
+                match (in_failure, case.failure.as_mut()) {
+                    (true, Some(failure)) => failure.push_str(&text),
+                    _ => case.output.push_str(&text),
                 }
             }
             Event::Eof => break,
@@ -512,4 +556,104 @@ fn a_concurrency_past_the_descriptor_limit_is_lowered_not_blamed_on_the_target()
         shown.contains("CREATELINK_CONCURRENCY lowered from 1000000 to 48: the descriptor limit (ulimit -n) is 160"),
         "{shown}"
     );
+}
+
+#[test]
+fn version_and_help_say_what_the_program_is_and_its_variables() {
+    let out = suite(&[], &["--version"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("createlink-conformance {}\n", env!("CARGO_PKG_VERSION"))
+    );
+    let out = suite(&[], &["--help"]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    for variable in [
+        "CREATELINK_BASE_URL",
+        "CREATELINK_TOKEN",
+        "CREATELINK_PARAMS",
+        "CREATELINK_TIMEOUT_SECS",
+        "CREATELINK_PROFILE",
+        "CREATELINK_EXPECTED_FAILURES",
+        "CREATELINK_CONCURRENCY",
+        "CREATELINK_CASES",
+        "CREATELINK_SCHEMAS",
+        "CREATELINK_SUMMARY",
+    ] {
+        assert!(shown.contains(variable), "--help lacks {variable}: {shown}");
+    }
+    assert!(
+        shown.contains("--test-threads"),
+        "libtest's options follow: {shown}"
+    );
+}
+
+/// A filter that selects nothing is a mistake (a typo in CI), not a pass.
+#[test]
+fn a_run_that_selects_no_trial_says_so_and_fails() {
+    let out = suite(&[], &["/drives/{driveId}/"]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(4), "{shown}");
+    assert!(
+        shown.contains("no trial matches the filter \"/drives/{driveId}/\""),
+        "{shown}"
+    );
+}
+
+/// With no token set the suite sends a placeholder, and the curl line sends the same.
+#[test]
+fn the_curl_line_sends_the_token_the_suite_sent() {
+    let server = one_broken_path();
+    let base = format!("{}/beta", server.uri());
+    let args = ["--exact", BROKEN];
+    let out = program::run_without_token(&[("CREATELINK_BASE_URL", &base)], &args);
+    let shown = text(&out);
+    assert!(
+        shown.contains("-H 'Authorization: Bearer createlink-conformance-placeholder-token'"),
+        "{shown}"
+    );
+    let out = suite(&[("CREATELINK_BASE_URL", &base)], &args);
+    assert!(
+        text(&out).contains("-H \"Authorization: Bearer $CREATELINK_TOKEN\""),
+        "{}",
+        text(&out)
+    );
+}
+
+/// The Markdown summary, pinned whole in `tests/golden/summary.md` (the target's address
+/// written as `http://127.0.0.1:PORT`); `CREATELINK_GOLDEN=overwrite` rewrites it.
+#[test]
+fn the_markdown_summary_has_a_row_per_path_and_a_column_per_variant() {
+    let server = one_broken_path();
+    let base = format!("{}/beta", server.uri());
+    let dir = program::temp_dir("summary");
+    let file = dir.join("summary.md");
+    let listed = dir.join("expected.txt");
+    std::fs::write(&listed, format!("{BROKEN} embed\n")).unwrap();
+    let out = suite(
+        &[
+            ("CREATELINK_BASE_URL", &base),
+            ("CREATELINK_SUMMARY", file.to_str().unwrap()),
+            ("CREATELINK_EXPECTED_FAILURES", listed.to_str().unwrap()),
+            ("GITHUB_STEP_SUMMARY", ""),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(101), "{}", text(&out));
+    let summary = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace(&server.uri(), "http://127.0.0.1:PORT");
+    let golden = workspace().join("harness/tests/golden/summary.md");
+    if std::env::var_os("CREATELINK_GOLDEN").is_some_and(|v| v == "overwrite") {
+        std::fs::write(&golden, &summary).unwrap();
+    }
+    let expected = std::fs::read_to_string(&golden).unwrap_or_default();
+    assert_eq!(
+        summary,
+        expected,
+        "(CREATELINK_GOLDEN=overwrite rewrites {})",
+        golden.display()
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -20,6 +20,17 @@ pub fn run(token: &str, vars: &[(&str, &str)], args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The program with a clean `CREATELINK_*` environment and no token, plus `vars`.
+pub fn run_without_token(vars: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(BIN);
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("CREATELINK_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.envs(vars.iter().copied()).args(args).output().unwrap()
+}
+
 /// cargo-nextest, run from inside a test. Cargo's variables for this test process are removed:
 /// with them, the inner cargo would see a changed environment and rebuild crates.
 pub fn nextest(token: &str, vars: &[(&str, &str)], args: &[&str]) -> Output {
