@@ -22,5 +22,6 @@ pub mod report;
 pub mod request;
 pub mod runner;
 pub mod schema;
+pub mod serve;
 pub mod suite;
 pub mod variant;
