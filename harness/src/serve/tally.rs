@@ -88,10 +88,11 @@ impl Tally {
             .values()
             .fold((0, 0), |(o, r), c| (o + c.ok, r + c.refused));
         let requested = self.paths.keys().filter(|k| *k != UNMATCHED).count();
+        let total = ok + refused;
         let mut out = format!(
-            "createlink-conformance serve: {} requests, {ok} answered, {refused} refused\n\
+            "createlink-conformance serve: {total} request{}, {ok} answered, {refused} refused\n\
              requests per path ({requested} of {documented} documented paths requested):\n",
-            ok + refused
+            if total == 1 { "" } else { "s" }
         );
         // Documented paths by name, then the requests on none.
         let unmatched = self.paths.get_key_value(UNMATCHED);
