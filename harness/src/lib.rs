@@ -25,6 +25,7 @@ pub mod report;
 pub mod request;
 pub mod runner;
 pub mod schema;
+pub mod serve;
 pub mod suite;
 pub mod summary;
 pub mod trial;

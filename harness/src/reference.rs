@@ -15,8 +15,11 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::a
 use crate::behaviour::roles_of;
 use crate::case::PathTemplate;
 use crate::config::Profile;
-use crate::media_type::MediaType;
 use crate::schema::Schemas;
+
+mod refusal;
+
+pub use refusal::{Fault, Refusal};
 
 /// The version prefix the reference server serves under, like Graph's `/beta`.
 pub const PREFIX: &str = "/beta";
@@ -71,13 +74,31 @@ pub struct Answer {
     pub status: u16,
     pub content_type: String,
     pub body: Value,
+    /// Headers besides `Content-Type`, such as a 405's `Allow`.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Answer {
     pub fn into_response(self) -> ResponseTemplate {
-        ResponseTemplate::new(self.status)
-            .set_body_raw(self.body.to_string().into_bytes(), &self.content_type)
+        let template = self
+            .headers
+            .into_iter()
+            .fold(ResponseTemplate::new(self.status), |t, (name, value)| {
+                t.insert_header(name.as_str(), value.as_str())
+            });
+        template.set_body_raw(self.body.to_string().into_bytes(), &self.content_type)
     }
+}
+
+/// What the reference made of one request: the documented path it matched, whether it was
+/// refused and why, and the answer. `serve` logs and counts these; the suite only sends the answer.
+#[derive(Clone, Debug)]
+pub struct Reply<'a> {
+    /// `None` when the path matched no documented path.
+    pub template: Option<&'a PathTemplate>,
+    /// `None` when the request was good and got its link.
+    pub refusal: Option<Refusal>,
+    pub answer: Answer,
 }
 
 impl Respond for Reference {
@@ -98,68 +119,51 @@ impl Reference {
 
     /// The answer to `request`: the link, or Graph's refusal.
     pub fn answer(&self, request: &Request) -> Answer {
-        match self.check(request) {
+        self.reply(request).answer
+    }
+
+    /// The answer to `request`, with the documented path it matched and the refusal, if any.
+    pub fn reply(&self, request: &Request) -> Reply<'_> {
+        let path = request.url.path();
+        let template = refusal::segments(path).and_then(|segments| {
+            self.templates
+                .iter()
+                .find(|t| t.matches(&segments))
+                .ok_or_else(|| refusal::unknown_path(path, self.templates.len()))
+        });
+        let (template, checked) = match template {
+            Ok(t) => (Some(t), self.check(request)),
+            Err(refused) => (None, Err(refused)),
+        };
+        match checked {
             Ok(body) => {
-                let path = request.url.path();
                 let key = link_key(path, &body);
                 let new = self
                     .created
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(key);
-                success(self.profile, new, permission(path, &body))
+                Reply {
+                    template,
+                    refusal: None,
+                    answer: success(self.profile, new, permission(path, &body)),
+                }
             }
-            Err((status, code, message)) => error(status, code, &message),
+            Err(refused) => Reply {
+                template,
+                answer: refused.answer(),
+                refusal: Some(refused),
+            },
         }
     }
 
-    /// The valid request body, or why the request is refused: (status, code, message).
-    fn check(&self, request: &Request) -> Result<Value, (u16, &'static str, String)> {
-        let path = request.url.path();
-        let segments: Vec<&str> = match path.strip_prefix(PREFIX) {
-            Some(rest) if rest.starts_with('/') => rest[1..].split('/').collect(),
-            _ => {
-                let message = format!("no resource at {path}; the API is served under {PREFIX}");
-                return Err((404, "itemNotFound", message));
-            }
-        };
-        if !self.templates.iter().any(|t| t.matches(&segments)) {
-            let message = format!("{path} matches no documented createLink path");
-            return Err((404, "itemNotFound", message));
-        }
-        if request.method.as_str() != "POST" {
-            let message = format!("{} is not allowed; createLink is a POST", request.method);
-            return Err((405, "methodNotAllowed", message));
-        }
-        let authorized = request
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .is_some_and(|token| !token.trim().is_empty());
-        if !authorized {
-            let message = "Access token is empty.".to_owned();
-            return Err((401, "InvalidAuthenticationToken", message));
-        }
-        let json_request = request
-            .headers
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| MediaType::parse(v).ok())
-            .is_some_and(|m| m.is_json());
-        if !json_request {
-            let message = "The request body must be application/json.".to_owned();
-            return Err((415, "unsupportedMediaType", message));
-        }
-        let body: Value = serde_json::from_slice(&request.body).map_err(|e| {
-            let message = format!("The request body is not JSON: {e}");
-            (400, "invalidRequest", message)
-        })?;
-        if let Some(v) = self.schemas.check_request(&body).first() {
-            let message = format!("Invalid request at {:?}: {}", v.pointer, v.reason);
-            return Err((400, "invalidRequest", message));
-        }
-        Ok(body)
+    /// The valid request body of a request on a documented path, or why it is refused. The
+    /// rules are checked in this order, and the first broken one is the refusal.
+    fn check(&self, request: &Request) -> Result<Value, Refusal> {
+        refusal::method(request.method.as_str())?;
+        refusal::authorization(&request.headers)?;
+        refusal::content_type(&request.headers)?;
+        refusal::body(&request.body, &self.schemas)
     }
 }
 
@@ -216,6 +220,7 @@ pub fn success(profile: Profile, new: bool, permission: Value) -> Answer {
         status,
         content_type: CONTENT_TYPE.to_owned(),
         body,
+        headers: Vec::new(),
     }
 }
 
@@ -235,6 +240,7 @@ pub fn error(status: u16, code: &str, message: &str) -> Answer {
         status,
         content_type: "application/json".to_owned(),
         body,
+        headers: Vec::new(),
     }
 }
 

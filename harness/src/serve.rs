@@ -1,0 +1,304 @@
+//! `createlink-conformance serve`: the reference server as a program, for client developers.
+//!
+//! It answers the documented paths exactly as the suite's built-in server does (the same
+//! [`Reference`]), refuses every request that breaks the document with a message saying what was
+//! wrong, logs one line per request on stderr, and prints a summary when stopped.
+
+mod tally;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
+
+use crate::config::{Config, Profile};
+use crate::redact::Redactor;
+use crate::reference::{PREFIX, Reference};
+use crate::suite::Plan;
+use tally::Tally;
+
+pub const USAGE: &str = "\
+createlink-conformance serve: the reference createLink server, strict about requests
+
+Usage: createlink-conformance serve [--profile documented|graph] [--port N] [--bind ADDR]
+
+Options:
+  --profile P   documented: 200 and {\"value\": permission}, as the API document says (default);
+                graph: 201 for a new link, 200 for an existing one, the bare permission, as the
+                live service answers. Overrides CREATELINK_PROFILE.
+  --port N      the port to listen on; 0, the default, takes any free port
+  --bind ADDR   the IP address to listen on (default 127.0.0.1; 0.0.0.0 or :: for all)
+  -h, --help    print this text
+
+It prints its base URL (http://ADDR:PORT/beta) as the first line on stdout, serves the documented
+createLink paths under it, logs one line per request on stderr, and runs until Ctrl-C or SIGTERM,
+then prints a summary of the requests and the violations on stderr.
+";
+
+/// What the command line asks for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Serve(Options),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// `None`: `CREATELINK_PROFILE`, or the default.
+    pub profile: Option<Profile>,
+    pub port: u16,
+    pub bind: IpAddr,
+}
+
+/// Parses the arguments after `serve`. An error names the flag and what it wants.
+pub fn parse_args(args: &[OsString]) -> Result<Command, String> {
+    let mut options = Options {
+        profile: None,
+        port: 0,
+        bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        let arg = arg
+            .to_str()
+            .ok_or_else(|| format!("the argument {arg:?} is not valid UTF-8"))?;
+        if matches!(arg, "-h" | "--help") {
+            return Ok(Command::Help);
+        }
+        let (flag, inline) = match arg.split_once('=') {
+            Some((flag, value)) => (flag, Some(value.to_owned())),
+            None => (arg, None),
+        };
+        let (flag, wants) = match flag {
+            "--profile" => ("--profile", "documented or graph"),
+            "--port" => ("--port", "a port number from 0 to 65535"),
+            "--bind" => ("--bind", "an IP address such as 127.0.0.1 or ::1"),
+            _ => {
+                return Err(format!(
+                    "unknown argument {arg:?}; serve takes --profile, --port, --bind and --help"
+                ));
+            }
+        };
+        if seen.contains(&flag) {
+            return Err(format!("{flag} is given twice"));
+        }
+        seen.push(flag);
+        let value = match inline {
+            Some(value) => value,
+            None => match args.next().and_then(|v| v.to_str()) {
+                Some(value) => value.to_owned(),
+                None => return Err(format!("{flag} needs a value: {wants}")),
+            },
+        };
+        let bad = || format!("{flag}: expected {wants}, got {value:?}");
+        match flag {
+            "--profile" => {
+                let known = [Profile::Documented, Profile::Graph];
+                options.profile = Some(
+                    known
+                        .into_iter()
+                        .find(|p| p.name() == value)
+                        .ok_or_else(bad)?,
+                );
+            }
+            "--port" => options.port = value.parse().map_err(|_| bad())?,
+            _ => {
+                let bare = value.trim_start_matches('[').trim_end_matches(']');
+                options.bind = bare.parse().map_err(|_| bad())?;
+            }
+        }
+    }
+    Ok(Command::Serve(options))
+}
+
+/// The reference, logging each request and counting it for the summary.
+struct Logged {
+    reference: Reference,
+    tally: Arc<Mutex<Tally>>,
+}
+
+impl Respond for Logged {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let reply = self.reference.reply(request);
+        let line = self
+            .tally
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .record(request, &reply);
+        // A closed stderr must not stop the server.
+        let _ = writeln!(std::io::stderr(), "{line}");
+        reply.answer.into_response()
+    }
+}
+
+/// `createlink-conformance serve ARGS`: 0 when stopped by a signal, 2 for a bad argument or
+/// configuration, 1 when it cannot listen.
+pub fn main(args: Vec<OsString>) -> ExitCode {
+    let options = match parse_args(&args) {
+        Ok(Command::Help) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Ok(Command::Serve(options)) => options,
+        Err(message) => {
+            eprintln!("error: {message}\nRun `createlink-conformance serve --help` for usage.");
+            return ExitCode::from(2);
+        }
+    };
+    let plan = match Config::from_env()
+        .map_err(|e| e.to_string())
+        .and_then(|mut config| {
+            if let Some(profile) = options.profile {
+                config.profile = profile;
+            }
+            Plan::load(config)
+        }) {
+        Ok(plan) => plan,
+        Err(message) => {
+            eprintln!("error: {}", Redactor::from_env().redact(&message));
+            return ExitCode::from(2);
+        }
+    };
+    let address = SocketAddr::new(options.bind, options.port);
+    let listener = match TcpListener::bind(address) {
+        Ok(listener) => listener,
+        Err(e) => {
+            eprintln!("error: cannot listen on {address}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match run(plan, listener) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Serves on `listener` until a signal, then prints the summary.
+fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let templates: Vec<_> = plan.cases.iter().map(|c| c.template.clone()).collect();
+    let documented = templates.len();
+    let profile = plan.config.profile;
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let logged = Logged {
+        reference: Reference::new(templates, profile, plan.schemas),
+        tally: Arc::clone(&tally),
+    };
+    runtime.block_on(async {
+        // Registered before the URL is printed: a client may stop the server as soon as it has
+        // read the URL.
+        let stop = stop_signal().map_err(|e| format!("cannot listen for signals: {e}"))?;
+        let server = MockServer::builder()
+            .listener(listener)
+            .disable_request_recording()
+            .start()
+            .await;
+        Mock::given(any()).respond_with(logged).mount(&server).await;
+        let base_url = format!("http://{}{PREFIX}", server.address());
+        let mut stdout = std::io::stdout().lock();
+        // A client waits for this line: it must be first, and flushed now.
+        let _ = writeln!(stdout, "{base_url}").and_then(|()| stdout.flush());
+        drop(stdout);
+        eprintln!(
+            "createlink-conformance serve: {documented} documented paths under {base_url}, \
+             profile {}; one line per request below; Ctrl-C or SIGTERM stops it",
+            profile.name()
+        );
+        stop.await;
+        drop(server);
+        Ok::<(), String>(())
+    })?;
+    let summary = tally
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .summary(documented);
+    let _ = write!(std::io::stderr(), "{summary}");
+    Ok(())
+}
+
+/// A future that completes on Ctrl-C (SIGINT) or SIGTERM; both handlers are installed before it
+/// returns, so a signal sent any time after is caught.
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl Future<Output = ()>> {
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Command, String> {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        parse_args(&args)
+    }
+
+    #[test]
+    fn defaults_are_any_port_on_loopback() {
+        assert_eq!(
+            parse(&[]),
+            Ok(Command::Serve(Options {
+                profile: None,
+                port: 0,
+                bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            }))
+        );
+    }
+
+    #[test]
+    fn flags_take_a_value_after_a_space_or_an_equals_sign() {
+        let Ok(Command::Serve(o)) =
+            parse(&["--profile=graph", "--port", "8080", "--bind", "[::1]"])
+        else {
+            panic!("expected options");
+        };
+        assert_eq!(o.profile, Some(Profile::Graph));
+        assert_eq!(o.port, 8080);
+        assert_eq!(o.bind, "::1".parse::<IpAddr>().unwrap());
+        assert_eq!(parse(&["--port", "1", "--help"]), Ok(Command::Help));
+    }
+
+    #[test]
+    fn a_bad_argument_is_named() {
+        for (args, named) in [
+            (&["--port", "http"][..], "--port: expected a port number"),
+            (&["--port", "65536"], "\"65536\""),
+            (&["--port"], "--port needs a value"),
+            (
+                &["--profile", "Graph"],
+                "--profile: expected documented or graph",
+            ),
+            (&["--bind", "localhost"], "--bind: expected an IP address"),
+            (&["--port", "1", "--port=2"], "--port is given twice"),
+            (&["--verbose"], "unknown argument \"--verbose\""),
+            (&["8080"], "unknown argument \"8080\""),
+        ] {
+            let e = parse(args).unwrap_err();
+            assert!(e.contains(named), "{args:?}: {e}");
+        }
+    }
+}
