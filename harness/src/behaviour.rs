@@ -9,7 +9,7 @@ use reqwest::Url;
 use serde_json::Value;
 
 use crate::datetime::DateTimeOffset;
-use crate::schema::cut;
+use crate::json_text::cut;
 
 /// Values are shown in reports up to this many characters.
 const SHOWN: usize = 200;

@@ -5,10 +5,11 @@
 use serde_json::Value;
 
 use crate::behaviour::{self, Behaviour};
-use crate::config::Profile;
 use crate::duplicate_members::{self, DuplicateMember};
+use crate::json_text::cut;
 use crate::media_type::MediaType;
-use crate::schema::{Schemas, Violation, cut};
+use crate::profile::Profile;
+use crate::schema::{Schemas, Violation};
 
 /// What the target answered, as far as the checks need it.
 #[derive(Clone, Debug)]

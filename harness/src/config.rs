@@ -13,9 +13,10 @@ use std::time::Duration;
 use reqwest::Url;
 
 use crate::folder::Folder;
+pub use crate::profile::Profile;
+pub use crate::token::{PLACEHOLDER_TOKEN, TOKEN, Token};
 
 pub const BASE_URL: &str = "CREATELINK_BASE_URL";
-pub const TOKEN: &str = "CREATELINK_TOKEN";
 pub const PARAMS: &str = "CREATELINK_PARAMS";
 pub const TIMEOUT_SECS: &str = "CREATELINK_TIMEOUT_SECS";
 pub const PROFILE: &str = "CREATELINK_PROFILE";
@@ -30,57 +31,6 @@ pub const SUMMARY: &str = "CREATELINK_SUMMARY";
 /// of cases opens no more sockets or threads than this.
 pub const DEFAULT_CONCURRENCY: usize = 64;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Sent when `CREATELINK_TOKEN` is unset: the reference server wants some bearer token.
-pub const PLACEHOLDER_TOKEN: &str = "createlink-conformance-placeholder-token";
-
-/// Which behaviour the suite holds the target to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Profile {
-    /// The API document: `200 OK` and `{"value": permission}`.
-    Documented,
-    /// The live service: `201 Created` (or `200 OK` for an existing link) and the bare permission.
-    Graph,
-}
-
-impl Profile {
-    pub fn name(self) -> &'static str {
-        match self {
-            Profile::Documented => "documented",
-            Profile::Graph => "graph",
-        }
-    }
-}
-
-/// The bearer token. It has no `Display`, and its `Debug` is redacted, so it cannot end up in a
-/// report by accident: the only way out is [`Token::expose`], used to build the header.
-#[derive(Clone)]
-pub struct Token(String);
-
-impl Token {
-    pub fn new(value: impl Into<String>) -> Self {
-        Token(value.into())
-    }
-
-    pub fn placeholder() -> Self {
-        Token(PLACEHOLDER_TOKEN.to_owned())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-
-    /// Whether this is the placeholder sent when `CREATELINK_TOKEN` is unset: no secret.
-    pub fn is_placeholder(&self) -> bool {
-        self.0 == PLACEHOLDER_TOKEN
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Token(<redacted>)")
-    }
-}
 
 /// Path-parameter values from `CREATELINK_PARAMS`. Names are checked against the loaded cases
 /// later, by [`ParamOverrides::check_names`], since only the cases know which names exist.
@@ -311,7 +261,7 @@ fn parse_token(raw: String) -> Result<Token, ConfigError> {
              Authorization header (the value is not shown)",
         ));
     }
-    Ok(Token(raw))
+    Ok(Token::new(raw))
 }
 
 fn read_params(path: &Path) -> Result<ParamOverrides, ConfigError> {
@@ -325,7 +275,7 @@ fn read_params(path: &Path) -> Result<ParamOverrides, ConfigError> {
             PARAMS,
             format!(
                 "{shown} must hold a JSON object from parameter names to strings, not {}",
-                json_kind(&value)
+                crate::json_text::kind(&value)
             ),
         ));
     };
@@ -333,7 +283,7 @@ fn read_params(path: &Path) -> Result<ParamOverrides, ConfigError> {
     for (key, value) in map {
         match value {
             serde_json::Value::String(s) => {
-                if let Some(why) = crate::request::unusable_segment(&s) {
+                if let Some(why) = crate::template::unusable_segment(&s) {
                     return Err(ConfigError::new(
                         PARAMS,
                         format!("{shown}: key {key:?}: the value {s:?} {why}"),
@@ -346,7 +296,7 @@ fn read_params(path: &Path) -> Result<ParamOverrides, ConfigError> {
                     PARAMS,
                     format!(
                         "{shown}: key {key:?} must be a string, not {}",
-                        json_kind(&other)
+                        crate::json_text::kind(&other)
                     ),
                 ));
             }
@@ -387,17 +337,6 @@ impl ParamOverrides {
             ));
         }
         Ok(())
-    }
-}
-
-pub(crate) fn json_kind(value: &serde_json::Value) -> &'static str {
-    match value {
-        serde_json::Value::Null => "null",
-        serde_json::Value::Bool(_) => "a boolean",
-        serde_json::Value::Number(_) => "a number",
-        serde_json::Value::String(_) => "a string",
-        serde_json::Value::Array(_) => "an array",
-        serde_json::Value::Object(_) => "an object",
     }
 }
 

@@ -16,8 +16,8 @@ use std::collections::HashSet;
 
 use libtest_mimic::{Completion, Failed};
 
-use crate::config::{TOKEN, Token};
-use crate::request::encode_segment;
+use crate::template::encode_segment;
+use crate::token::{TOKEN, Token};
 
 /// What the token is replaced with: the variable a reader sets to reproduce the request.
 pub const REPLACEMENT: &str = "$CREATELINK_TOKEN";

@@ -14,7 +14,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::a
 
 use crate::behaviour::roles_of;
 use crate::case::PathTemplate;
-use crate::config::Profile;
+use crate::profile::Profile;
 use crate::schema::Schemas;
 
 mod refusal;

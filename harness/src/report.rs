@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::behaviour::{Behaviour, Rule};
 use crate::check::{Problem, StatusRule};
-use crate::config::Profile;
+use crate::profile::Profile;
 use crate::request::PreparedRequest;
 
 /// The whole report: every problem once, in check order, then the `curl` line.

@@ -4,8 +4,9 @@ use std::collections::BTreeMap;
 
 use reqwest::Url;
 
-use crate::case::{Case, Segment};
-use crate::config::{PLACEHOLDER_TOKEN, TOKEN};
+use crate::case::Case;
+use crate::template::{Segment, encode_segment};
+use crate::token::{PLACEHOLDER_TOKEN, TOKEN};
 use crate::variant::Variant;
 
 /// Everything about a trial's request except the token, which is added only when it is sent.
@@ -84,36 +85,6 @@ impl PreparedRequest {
     }
 }
 
-/// Why `value` cannot be a path segment, if it cannot: an empty value would merge two segments,
-/// and URL parsers treat `.` and `..` (encoded or not, per the WHATWG URL standard) as path
-/// navigation, so no encoding of them reaches the server as a segment.
-pub fn unusable_segment(value: &str) -> Option<&'static str> {
-    if value.is_empty() {
-        Some("is empty; a path segment needs a value")
-    } else if value.bytes().all(|b| b == b'.') && value.len() <= 2 {
-        Some("is a dot-segment ('.' or '..'), which URLs resolve away instead of sending")
-    } else {
-        None
-    }
-}
-
-/// Percent-encodes a path-parameter value as one path segment. Everything but RFC 3986's
-/// unreserved characters, sub-delims, ':' and '@' is encoded, so '/', '?', '#', '%', space and
-/// non-ASCII never change the shape of the path. Values that no encoding can carry are refused
-/// when they are read (see [`unusable_segment`]).
-pub fn encode_segment(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        let keep = b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@".contains(&b);
-        if keep {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 /// Single-quotes for a POSIX shell.
 fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
@@ -122,19 +93,6 @@ fn shell_quote(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reserved_and_non_ascii_characters_are_encoded() {
-        assert_eq!(encode_segment("a/b?c#d%e f"), "a%2Fb%3Fc%23d%25e%20f");
-        assert_eq!(encode_segment("é"), "%C3%A9");
-        assert_eq!(encode_segment("b!x,y:z@w"), "b!x,y:z@w");
-        assert_eq!(encode_segment("a.b"), "a.b");
-        assert_eq!(encode_segment("..."), "...");
-        for bad in ["", ".", ".."] {
-            assert!(unusable_segment(bad).is_some(), "{bad:?}");
-        }
-        assert!(unusable_segment("...").is_none());
-    }
 
     #[test]
     fn shell_quoting_survives_single_quotes() {

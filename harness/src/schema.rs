@@ -10,10 +10,10 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-use crate::config::Profile;
 use crate::datetime::DateTimeOffset;
 use crate::folder::Folder;
-use crate::json_text;
+use crate::json_text::{self, cut};
+use crate::profile::Profile;
 
 /// The `$id` prefix of every schema. The `.invalid` top-level domain cannot resolve (RFC 6761),
 /// which makes plain that these URIs name files of `schemas/` and are never fetched.
@@ -217,14 +217,6 @@ fn rule_location(absolute: Option<&str>, schema_path: &str) -> String {
             None => uri.to_owned(),
         },
         None => format!("#{schema_path}"),
-    }
-}
-
-/// Cuts `text` to about `limit` characters, on a character boundary.
-pub fn cut(text: &str, limit: usize) -> String {
-    match text.char_indices().nth(limit) {
-        None => text.to_owned(),
-        Some((at, _)) => format!("{}… ({} bytes in all)", &text[..at], text.len()),
     }
 }
 

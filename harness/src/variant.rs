@@ -28,8 +28,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::case::CaseError;
-use crate::config::json_kind;
 use crate::folder::Folder;
+use crate::json_text::kind as json_kind;
 use crate::schema::Schemas;
 
 /// The folder of variants inside a cases folder.

@@ -12,8 +12,9 @@ use wiremock::http::HeaderMap;
 
 use super::{Answer, PREFIX, error};
 use crate::duplicate_members;
+use crate::json_text::cut;
 use crate::media_type::MediaType;
-use crate::schema::{Schemas, Violation, cut};
+use crate::schema::{Schemas, Violation};
 
 /// Quoted request values are cut at this many characters.
 const SHOWN: usize = 200;
