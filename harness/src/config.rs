@@ -321,7 +321,7 @@ impl ParamOverrides {
                 .map_or_else(String::new, |f| format!("{}: ", f.display()));
             let suggestion = known
                 .iter()
-                .map(|k| (edit_distance(k, key), k))
+                .map(|k| (strsim::levenshtein(k, key), k))
                 .filter(|(d, _)| *d <= 2)
                 .min()
                 .map_or_else(String::new, |(_, k)| format!(" (did you mean {k:?}?)"));
@@ -338,21 +338,6 @@ impl ParamOverrides {
         }
         Ok(())
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
-            prev = cur;
-        }
-    }
-    row[b.len()]
 }
 
 #[cfg(test)]
@@ -459,8 +444,7 @@ mod tests {
 
     #[test]
     fn params_file_errors_name_the_file_and_key() {
-        let dir = std::env::temp_dir().join(format!("createlink-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = crate::files::TempDir::new("config");
         let write = |name: &str, text: &str| {
             let p = dir.join(name);
             std::fs::write(&p, text).unwrap();
@@ -508,6 +492,5 @@ mod tests {
             "{e}"
         );
         assert!(e.message.contains("did you mean \"drivesId\""), "{e}");
-        std::fs::remove_dir_all(&dir).ok();
     }
 }

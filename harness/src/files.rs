@@ -9,7 +9,8 @@ use std::fmt;
 use std::fs::FileType;
 use std::io::Read;
 use std::os::unix::fs::FileTypeExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The cap for the params, expected-failures, case, variant and schema files: each is a few KiB.
 pub const CAP: u64 = 1024 * 1024;
@@ -75,35 +76,56 @@ fn describe(kind: FileType) -> &'static str {
     }
 }
 
+/// A folder of its own under the system's temporary directory, removed when dropped. Its name
+/// holds the process id and a counter, so parallel tests never share one. For tests and the
+/// benchmarks; the harness itself writes no files but the summary.
+pub struct TempDir(PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let dir =
+            std::env::temp_dir().join(format!("createlink-{name}-{}-{n}", std::process::id()));
+        // A folder left by an earlier process with the same id is stale.
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// A folder of this test's own, removed at the end.
-    struct Dir(std::path::PathBuf);
-
-    impl Dir {
-        fn new() -> Self {
-            let path =
-                std::env::temp_dir().join(format!("createlink-files-{}", std::process::id()));
-            std::fs::create_dir_all(&path).unwrap();
-            Dir(path)
-        }
-
-        fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            std::fs::remove_dir_all(&self.0).ok();
-        }
-    }
-
     #[test]
     fn only_regular_files_up_to_the_cap_are_read() {
-        let dir = Dir::new();
+        let dir = TempDir::new("files");
         let file = dir.path().join("a.json");
         std::fs::write(&file, "{}").unwrap();
         assert_eq!(read_text(&file, 2).unwrap(), "{}");

@@ -12,8 +12,6 @@
 //! A prefix test would take `application/jsonx` or `application/json-patch+json` for JSON; the
 //! parser compares the essence (`type/subtype`) exactly, case-insensitively.
 
-use std::fmt;
-
 use crate::cursor::Cursor;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,16 +83,6 @@ impl MediaType {
 
     pub fn is_json(&self) -> bool {
         self.essence_type == "application" && self.subtype == "json"
-    }
-}
-
-impl fmt::Display for MediaType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}", self.essence_type, self.subtype)?;
-        for (name, value) in &self.params {
-            write!(f, ";{name}={value}")?;
-        }
-        Ok(())
     }
 }
 

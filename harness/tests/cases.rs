@@ -57,7 +57,7 @@ fn cases_are_the_23_distinct_documented_templates() {
 
 #[test]
 fn malformed_case_files_are_named_with_the_reason() {
-    let dir = std::env::temp_dir().join(format!("createlink-cases-{}", std::process::id()));
+    let dir = createlink::files::TempDir::new("cases");
     let schemas = schemas();
     for (text, reason) in [
         ("{", "not valid JSON"),
@@ -111,8 +111,7 @@ fn malformed_case_files_are_named_with_the_reason() {
 
 #[test]
 fn a_new_case_file_is_a_new_trial_without_code_changes() {
-    let dir = std::env::temp_dir().join(format!("createlink-newcase-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = createlink::files::TempDir::new("newcase");
     for entry in std::fs::read_dir(repo_dir("cases")).unwrap() {
         let path = entry.unwrap().path();
         if path.is_file() {
@@ -127,7 +126,7 @@ fn a_new_case_file_is_a_new_trial_without_code_changes() {
     )
     .unwrap();
     let mut config = Config::defaults();
-    config.cases = createlink::folder::Folder::Disk(dir.clone());
+    config.cases = createlink::folder::Folder::Disk(dir.to_path_buf());
     let suite = Suite::new(config).unwrap();
     assert_eq!(suite.cases().len(), 24);
     let new = suite
@@ -180,9 +179,7 @@ fn case_folder_entries_that_are_not_files_are_reported() {
         ),
     ];
     for (i, (what, make, reason)) in kinds.into_iter().enumerate() {
-        let dir =
-            std::env::temp_dir().join(format!("createlink-entries-{}-{i}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = createlink::files::TempDir::new(&format!("entries-{i}"));
         for entry in std::fs::read_dir(repo_dir("cases")).unwrap() {
             let path = entry.unwrap().path();
             if path.is_file() {

@@ -181,7 +181,7 @@ fn malformed_variant_files_are_named_with_the_reason() {
     let schemas = schemas();
     let mut wrong = Vec::new();
     for (file, text, reason) in rows {
-        let dir = tempdir();
+        let dir = createlink::files::TempDir::new("variants");
         std::fs::write(dir.join(file), text).unwrap();
         match variant::load_dir(&dir, &schemas) {
             Ok(_) => wrong.push(format!("{text}: loaded")),
@@ -199,7 +199,7 @@ fn malformed_variant_files_are_named_with_the_reason() {
 
 #[test]
 fn a_new_variant_file_is_a_new_trial_on_every_path_without_code_changes() {
-    let dir = tempdir();
+    let dir = createlink::files::TempDir::new("variants");
     for entry in std::fs::read_dir(repo_dir("cases")).unwrap() {
         let path = entry.unwrap().path();
         if path.is_file() {
@@ -213,7 +213,7 @@ fn a_new_variant_file_is_a_new_trial_on_every_path_without_code_changes() {
     )
     .unwrap();
     let mut config = Config::defaults();
-    config.cases = createlink::folder::Folder::Disk(dir.clone());
+    config.cases = createlink::folder::Folder::Disk(dir.to_path_buf());
     let suite = Suite::new(config).unwrap();
     let ids = suite.trials();
     assert_eq!(ids.len(), 23 * 2);
@@ -224,17 +224,4 @@ fn a_new_variant_file_is_a_new_trial_on_every_path_without_code_changes() {
         assert!(outcome.passed(), "{}", outcome.report());
     }
     std::fs::remove_dir_all(&dir).ok();
-}
-
-/// A fresh folder per call, so parallel tests never share one.
-fn tempdir() -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "createlink-variants-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }

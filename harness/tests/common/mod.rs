@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use createlink::check::{Check, Problem};
+use createlink::check::Check;
 use createlink::config::{Config, Profile, repo_dir};
 use createlink::reference::{self, Answer, Reference};
 use createlink::schema::Schemas;
@@ -204,20 +204,6 @@ pub fn assert_fails(outcome: &CaseOutcome, check: Check, needles: &[&str]) {
             "report lacks {needle:?}:\n{report}"
         );
     }
-}
-
-/// Asserts the case failed with a schema problem at exactly `pointer`.
-#[track_caller]
-pub fn assert_schema_problem_at(outcome: &CaseOutcome, pointer: &str) {
-    let found = outcome
-        .problems
-        .iter()
-        .any(|p| matches!(p, Problem::Schema(v) if v.pointer == pointer));
-    assert!(
-        found,
-        "expected a schema problem at {pointer:?}, got:\n{}",
-        outcome.report()
-    );
 }
 
 #[track_caller]

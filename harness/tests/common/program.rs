@@ -72,10 +72,7 @@ pub fn shown(out: &Output) -> String {
     )
 }
 
-/// A fresh folder under the system's temporary directory, for this process and `name`.
-pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("createlink-{name}-{}", std::process::id()));
-    std::fs::remove_dir_all(&dir).ok();
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A fresh folder of this test's own, removed when the returned guard drops.
+pub fn temp_dir(name: &str) -> createlink::files::TempDir {
+    createlink::files::TempDir::new(name)
 }
