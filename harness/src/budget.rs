@@ -22,7 +22,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 pub const TOTAL: usize = 96 * 1024 * 1024;
 
 /// How many times its own size an answer may take while it is judged: its bytes, serde_json's
-/// copy of each string, and a parsed tree of at most `check::MAX_VALUES` values (about 80 MiB
+/// copy of each string, and a parsed tree of at most `verdict::MAX_VALUES` values (about 80 MiB
 /// at worst). Six times 16 MiB is the whole budget: the largest answers are judged one at a time.
 pub const FACTOR: usize = 6;
 

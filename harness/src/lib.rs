@@ -1,14 +1,28 @@
 //! A conformance harness for Microsoft Graph's `createLink` action (beta).
 //!
-//! The interesting part is [`check::judge`], a pure function from a trial's answers to its problems
-//! (the behaviour rules are in [`behaviour`]);
-//! the rest loads data ([`config`], [`case`], [`schema`]), sends requests ([`request`],
-//! [`runner`]), serves a reference implementation ([`reference`]) and reports ([`report`]).
+//! The lifecycle of a run, one module a step ([`suite::main`] strings them together):
+//!
+//! 1. configuration: `CREATELINK_*` variables → [`config::Config`];
+//! 2. plan: cases, variants, schemas, expected failures → [`suite::Plan`];
+//! 3. trials: each path's base trial and its variants → [`trial::TrialId`], run by libtest-mimic;
+//! 4. request: the trial's URL, headers and body → [`request::PreparedRequest`];
+//! 5. exchange: sent within the deadline and memory budget → [`verdict::Exchange`] ([`client`]);
+//! 6. verdict: a pure function of the request and the answers → [`verdict::Problem`]s
+//!    ([`verdict::judge`], with [`behaviour`] and [`schema`]);
+//! 7. report: the problems as text, redacted → [`report`], [`redact`], [`summary`].
+//!
+//! Modules, bottom-up: leaves hold data types and pure rules ([`profile`], [`token`],
+//! [`template`], [`media_type`], [`datetime`], [`json_text`], [`duplicate_members`],
+//! [`files`], [`budget`], [`limits`], [`trial`]); above them loading ([`folder`], [`config`],
+//! [`schema`], [`case`], [`variant`], [`expected`]), the verdict ([`behaviour`], [`verdict`]),
+//! the request and the client ([`request`], [`client`]), the reference server ([`reference`](mod@reference),
+//! [`serve`]), the words ([`report`], [`redact`], [`summary`]), and the suite loop on top
+//! ([`suite`]). `python3 .ci/module-cycles` shows that no module imports upward.
 
 pub mod behaviour;
 pub mod budget;
 pub mod case;
-pub mod check;
+pub mod client;
 pub mod config;
 mod cursor;
 pub mod datetime;
@@ -24,7 +38,6 @@ pub mod redact;
 pub mod reference;
 pub mod report;
 pub mod request;
-pub mod runner;
 pub mod schema;
 pub mod serve;
 pub mod suite;
@@ -33,3 +46,4 @@ pub mod template;
 pub mod token;
 pub mod trial;
 pub mod variant;
+pub mod verdict;

@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 
 use crate::behaviour::{Behaviour, Rule};
-use crate::check::{Problem, StatusRule};
 use crate::profile::Profile;
 use crate::request::PreparedRequest;
+use crate::verdict::{ContentTypeFault, Problem, StatusRule};
 
 /// The whole report: every problem once, in check order, then the `curl` line.
 pub fn render(problems: &[Problem], request: &PreparedRequest) -> String {
@@ -31,6 +31,14 @@ pub fn render(problems: &[Problem], request: &PreparedRequest) -> String {
         },
         request.curl().replace('\n', "\n  ")
     );
+    out
+}
+
+/// One problem as the report writes it, without its number.
+pub fn problem_text(problem: &Problem) -> String {
+    let mut out = String::new();
+    let _ = write!(out, "[{}] ", problem.check().name());
+    describe(&mut out, problem);
     out
 }
 
@@ -80,7 +88,19 @@ fn describe(out: &mut String, problem: &Problem) {
                 detail(out, "body:", start);
             }
         }
-        Problem::ContentType { actual, why } => {
+        Problem::ContentType { actual, fault } => {
+            let why = match fault {
+                ContentTypeFault::Missing => "missing; expected application/json".to_owned(),
+                ContentTypeFault::Several(n) => {
+                    format!("{n} Content-Type headers; expected exactly one, application/json")
+                }
+                ContentTypeFault::Invalid(e) => {
+                    format!("not a valid media type ({e}); expected application/json")
+                }
+                ContentTypeFault::NotJson(essence) => {
+                    format!("media type is {essence}; expected application/json")
+                }
+            };
             let _ = writeln!(out, "{why}");
             detail(
                 out,

@@ -7,7 +7,7 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use reqwest::Url;
 
 use crate::case::{self, Case};
-use crate::check::{self, Expect, Problem};
+use crate::client::Executor;
 use crate::config::{CONCURRENCY, Config, Profile, SUMMARY};
 use crate::expected::{Entry, ExpectedFailures};
 use crate::limits;
@@ -15,11 +15,11 @@ use crate::redact::Redactor;
 use crate::reference::ReferenceServer;
 use crate::report;
 use crate::request::PreparedRequest;
-use crate::runner::Executor;
 use crate::schema::Schemas;
 use crate::summary;
 use crate::trial::Verdict;
 use crate::variant::{self, Kind, Variant};
+use crate::verdict::{self, Expect, Problem};
 
 pub use crate::trial::TrialId;
 
@@ -215,9 +215,9 @@ impl Suite {
     }
 
     /// Judges one answer to a base request.
-    pub fn judge(&self, request: PreparedRequest, exchange: &check::Exchange) -> CaseOutcome {
+    pub fn judge(&self, request: PreparedRequest, exchange: &verdict::Exchange) -> CaseOutcome {
         CaseOutcome {
-            problems: check::verdict(self.config.profile, &self.schemas, exchange),
+            problems: verdict::verdict(self.config.profile, &self.schemas, exchange),
             request,
         }
     }
@@ -226,14 +226,14 @@ impl Suite {
     pub fn run_trial(&self, id: TrialId) -> CaseOutcome {
         let request = self.trial_request(id);
         let sent = self.executor.send_all(&request);
-        let exchanges: Vec<&check::Exchange> = sent.iter().map(|s| &**s).collect();
+        let exchanges: Vec<&verdict::Exchange> = sent.iter().map(|s| &**s).collect();
         let expect = match id.variant.map(|v| &self.variants[v].kind) {
             None => Expect::Base,
             Some(Kind::Link { body, .. }) => Expect::Link { request: body },
             Some(Kind::Refusal { status, .. }) => Expect::Refusal { status: *status },
         };
         CaseOutcome {
-            problems: check::judge(self.config.profile, &self.schemas, expect, &exchanges),
+            problems: verdict::judge(self.config.profile, &self.schemas, expect, &exchanges),
             request,
         }
     }

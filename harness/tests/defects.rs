@@ -17,13 +17,13 @@ use common::{
     TEMPLATE, assert_fails, assert_passes, config_for, documented, documented_example, enveloped,
     json_answer, outcome_of, permission, raw_target, run_one, runtime, serve, write_all,
 };
-use createlink::check::{self, Body, Check, Exchange, Problem, Response};
+use createlink::client::BODY_LIMIT;
 use createlink::config::{Config, Profile, TIMEOUT_SECS, repo_dir};
 use createlink::reference;
 use createlink::request::PreparedRequest;
-use createlink::runner::BODY_LIMIT;
 use createlink::schema::Schemas;
 use createlink::suite::{CaseOutcome, Suite};
+use createlink::verdict::{self, Body, Check, Exchange, Problem, Response};
 use serde_json::{Value, json};
 use wiremock::matchers::{any, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -1344,12 +1344,12 @@ fn the_reference_server_refuses_bad_requests_with_graph_errors() {
             .collect::<Vec<_>>()
             .join("\r\n");
         let (status, content_type, body) = raw_http(&base, &head, row.body);
-        let error = check::graph_error(&body);
+        let error = verdict::graph_error(&body);
         let as_expected = status == row.status
             && error.as_ref().map(|e| e.code.as_str()) == row.code
             && error.as_ref().is_none_or(|e| !e.message.is_empty());
         // A success must itself pass the checks; a refusal must be JSON too.
-        let judged = check::verdict(
+        let judged = verdict::verdict(
             Profile::Documented,
             &schemas,
             &Exchange::Answered(Response {

@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 
 use common::program::{nextest, run, shown, temp_dir};
 use common::{assert_fails, config_for, json_answer, permission, raw_target, run_one, serve};
-use createlink::check::Check;
 use createlink::config::{Profile, TIMEOUT_SECS};
 use createlink::redact::FRAGMENT;
+use createlink::verdict::Check;
 use serde_json::json;
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 

@@ -5,11 +5,11 @@
 
 use std::sync::OnceLock;
 
-use createlink::check::{
-    self, Body, Check, Exchange, GraphError, Problem, Response, StatusRule, parse_json, verdict,
-};
 use createlink::config::{Profile, repo_dir};
 use createlink::schema::Schemas;
+use createlink::verdict::{
+    self, Body, Check, Exchange, GraphError, Problem, Response, StatusRule, parse_json, verdict,
+};
 use createlink::{reference, report};
 use serde_json::{Value, json};
 
@@ -282,7 +282,7 @@ fn graph_error_reads_both_spellings_of_inner_error() {
     ];
     let mut failures = Vec::new();
     for (body, expected) in rows {
-        let got = check::graph_error(body.as_bytes());
+        let got = verdict::graph_error(body.as_bytes());
         let got_parts = got
             .as_ref()
             .map(|e| (e.code.as_str(), e.message.as_str(), e.request_id.as_deref()));
@@ -354,8 +354,8 @@ fn content_type_other_than_json_fails_naming_what_came() {
         );
         let expected_actual = (!types.is_empty()).then(|| types.join(", "));
         match problems.as_slice() {
-            [Problem::ContentType { actual, why }]
-                if *actual == expected_actual && why.contains(needle) => {}
+            [p @ Problem::ContentType { actual, .. }]
+                if *actual == expected_actual && report::problem_text(p).contains(needle) => {}
             other => failures.push(format!("{types:?}: expected {needle:?}, got {other:?}")),
         }
     }
@@ -882,13 +882,13 @@ fn problems_come_in_check_order() {
 /// a `[body]` problem, not parsed. Commas inside strings do not count.
 #[test]
 fn a_body_of_too_many_values_is_not_parsed() {
-    let many = format!("[{}0]", "0,".repeat(check::MAX_VALUES));
+    let many = format!("[{}0]", "0,".repeat(verdict::MAX_VALUES));
     assert!(matches!(
         parse_json(many.as_bytes()),
-        Err(Problem::BodyTooManyValues { limit: check::MAX_VALUES, values }) if values > check::MAX_VALUES
+        Err(Problem::BodyTooManyValues { limit: verdict::MAX_VALUES, values }) if values > verdict::MAX_VALUES
     ));
-    let commas_in_a_string = format!("[\"{}\"]", ",".repeat(check::MAX_VALUES + 1));
+    let commas_in_a_string = format!("[\"{}\"]", ",".repeat(verdict::MAX_VALUES + 1));
     assert!(parse_json(commas_in_a_string.as_bytes()).is_ok());
-    let escaped_quotes = format!("[\"\\\"{}\"]", ",".repeat(check::MAX_VALUES + 1));
+    let escaped_quotes = format!("[\"\\\"{}\"]", ",".repeat(verdict::MAX_VALUES + 1));
     assert!(parse_json(escaped_quotes.as_bytes()).is_ok());
 }

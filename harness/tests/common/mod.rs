@@ -14,11 +14,11 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use createlink::check::Check;
 use createlink::config::{Config, Profile, repo_dir};
 use createlink::reference::{self, Answer, Reference};
 use createlink::schema::Schemas;
 use createlink::suite::{CaseOutcome, Plan, Suite};
+use createlink::verdict::Check;
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};

@@ -22,9 +22,9 @@ use tokio::time::timeout_at;
 
 use crate::budget::{Budget, FREE, Pause};
 
-use crate::check::{Body, Exchange, Response};
 use crate::config::{Config, TIMEOUT_SECS, Token};
 use crate::request::PreparedRequest;
+use crate::verdict::{Body, Exchange, Response};
 
 /// Bodies are read up to this many bytes; a larger one fails its case without being buffered.
 pub const BODY_LIMIT: u64 = 16 * 1024 * 1024;
@@ -125,7 +125,7 @@ impl Executor {
     }
 
     /// Sends the request and reads the answer, blocking the calling (test) thread at most the
-    /// timeout (and [`GRACE`]), whatever the target does.
+    /// timeout (and `GRACE`), whatever the target does.
     pub fn send(&self, request: &PreparedRequest) -> Sent {
         let (done, result) = sync_channel(1);
         let sender = Arc::clone(&self.sender);

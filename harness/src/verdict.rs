@@ -65,6 +65,18 @@ impl Check {
     }
 }
 
+/// What is wrong with the `Content-Type` of an answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ContentTypeFault {
+    Missing,
+    /// More than one header.
+    Several(usize),
+    /// Not a media type; the parser's reason.
+    Invalid(String),
+    /// A media type other than `application/json`: its essence, lower-cased.
+    NotJson(String),
+}
+
 /// Graph's error shape: `{"error": {"code", "message", "innerError": {"request-id", "date"}}}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GraphError {
@@ -90,7 +102,7 @@ pub enum Problem {
     ContentType {
         /// What came back: `None` when the header is missing.
         actual: Option<String>,
-        why: String,
+        fault: ContentTypeFault,
     },
     BodyTooLarge {
         limit: u64,
@@ -368,21 +380,18 @@ fn refusal(status: u16, exchange: &Exchange) -> Vec<Problem> {
 }
 
 fn content_type_problem(values: &[String]) -> Option<Problem> {
-    let why = match values {
-        [] => "missing; expected application/json".to_owned(),
+    let fault = match values {
+        [] => ContentTypeFault::Missing,
         [one] => match MediaType::parse(one) {
-            Err(e) => format!("not a valid media type ({e}); expected application/json"),
+            Err(e) => ContentTypeFault::Invalid(e),
             Ok(m) if m.is_json() => return None,
-            Ok(m) => format!("media type is {}; expected application/json", m.essence()),
+            Ok(m) => ContentTypeFault::NotJson(m.essence()),
         },
-        many => format!(
-            "{} Content-Type headers; expected exactly one, application/json",
-            many.len()
-        ),
+        many => ContentTypeFault::Several(many.len()),
     };
     Some(Problem::ContentType {
         actual: (!values.is_empty()).then(|| values.join(", ")),
-        why,
+        fault,
     })
 }
 
