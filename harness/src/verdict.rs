@@ -129,6 +129,17 @@ pub enum Problem {
 }
 
 impl Problem {
+    /// The JSON pointer into the body the problem is about, where it has one.
+    pub fn pointer(&self) -> Option<&str> {
+        match self {
+            Problem::Schema(v) => Some(&v.pointer),
+            Problem::Behaviour(b) => Some(&b.pointer),
+            Problem::DuplicateMember(d) => Some(&d.pointer),
+            Problem::OnRepeat(inner) => inner.pointer(),
+            _ => None,
+        }
+    }
+
     pub fn check(&self) -> Check {
         match self {
             Problem::Connection { .. } => Check::Connection,
