@@ -10,11 +10,11 @@
 //! defaults name exactly the template's parameters, and the body is a valid createLink request.
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+use crate::error::SetupError;
 use crate::folder::Folder;
 use crate::json_text::kind as json_kind;
 use crate::schema::Schemas;
@@ -41,24 +41,12 @@ impl Case {
     }
 }
 
-/// A case file that cannot be used, naming the file and what is wrong with it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CaseError {
-    pub file: PathBuf,
-    pub message: String,
-}
-
-impl fmt::Display for CaseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.file.display(), self.message)
-    }
-}
-
-impl std::error::Error for CaseError {}
+/// A case or variant file that cannot be used: [`SetupError::File`].
+pub type CaseError = SetupError;
 
 /// Parses and validates one case file's text.
 pub fn parse_case(file: &Path, text: &str, schemas: &Schemas) -> Result<Case, CaseError> {
-    let err = |message: String| CaseError {
+    let err = |message: String| SetupError::File {
         file: file.to_owned(),
         message,
     };
@@ -146,7 +134,7 @@ pub fn parse_case(file: &Path, text: &str, schemas: &Schemas) -> Result<Case, Ca
 /// The `*.json` entries of a cases or variants folder, each with its text, or the error that
 /// names the entry or the folder.
 pub fn read_entries(folder: &Folder, what: &str) -> Result<Vec<(PathBuf, String)>, CaseError> {
-    let entries = folder.json_entries().map_err(|e| CaseError {
+    let entries = folder.json_entries().map_err(|e| SetupError::File {
         file: folder.shown(),
         message: format!("cannot read the {what} folder: {e}"),
     })?;
@@ -154,7 +142,7 @@ pub fn read_entries(folder: &Folder, what: &str) -> Result<Vec<(PathBuf, String)
         .into_iter()
         .map(|entry| match entry.text {
             Ok(text) => Ok((entry.file, text)),
-            Err(e) => Err(CaseError {
+            Err(e) => Err(SetupError::File {
                 file: entry.file,
                 message: e.to_string(),
             }),
@@ -170,7 +158,7 @@ pub fn load_dir(dir: &Path, schemas: &Schemas) -> Result<Vec<Case>, CaseError> {
 /// Loads every `*.json` file of `folder`, sorted by file name, and rejects two cases for one
 /// template.
 pub fn load(folder: &Folder, schemas: &Schemas) -> Result<Vec<Case>, CaseError> {
-    let dir_err = |message: String| CaseError {
+    let dir_err = |message: String| SetupError::File {
         file: folder.shown(),
         message,
     };
@@ -180,7 +168,7 @@ pub fn load(folder: &Folder, schemas: &Schemas) -> Result<Vec<Case>, CaseError> 
     for (file, text) in files {
         let case = parse_case(&file, &text, schemas)?;
         if let Some(first) = by_template.insert(case.template.as_str().to_owned(), file.clone()) {
-            return Err(CaseError {
+            return Err(SetupError::File {
                 file,
                 message: format!(
                     "{} is already the path of {}; one case per documented path",

@@ -21,6 +21,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::timeout_at;
 
 use crate::budget::{Budget, FREE, Pause};
+use crate::error::SetupError;
 
 use crate::config::{Config, TIMEOUT_SECS, Token};
 use crate::request::PreparedRequest;
@@ -71,7 +72,7 @@ enum Failure {
 }
 
 impl Executor {
-    pub fn new(config: &Config) -> Result<Self, String> {
+    pub fn new(config: &Config) -> Result<Self, SetupError> {
         // rustls is built with ring instead of reqwest's default aws-lc (see Cargo.toml); it
         // has to be installed as the process default once. A second install is a no-op.
         let _ = rustls::crypto::ring::default_provider().install_default();
@@ -80,7 +81,10 @@ impl Executor {
             .worker_threads(2)
             .enable_all()
             .build()
-            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+            .map_err(|e| SetupError::Start {
+                what: "the async runtime",
+                reason: e.to_string(),
+            })?;
         let loopback = config
             .base_url
             .as_ref()
@@ -105,9 +109,10 @@ impl Executor {
             // machine without a CA store (a slim CI container) runs http targets too.
             builder = builder.tls_certs_only(std::iter::empty());
         }
-        let client = builder
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {}", chain(&e)))?;
+        let client = builder.build().map_err(|e| SetupError::Start {
+            what: "the HTTP client",
+            reason: chain(&e),
+        })?;
         Ok(Executor {
             handle: runtime.handle().clone(),
             runtime: Some(runtime),

@@ -5,13 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::fmt;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use reqwest::Url;
 
+use crate::error::SetupError;
 use crate::folder::Folder;
 pub use crate::profile::Profile;
 pub use crate::token::{PLACEHOLDER_TOKEN, TOKEN, Token};
@@ -58,28 +58,7 @@ pub struct Config {
 }
 
 /// A configuration error always names the variable (and the file, where there is one).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigError {
-    pub variable: &'static str,
-    pub message: String,
-}
-
-impl ConfigError {
-    pub fn new(variable: &'static str, message: impl Into<String>) -> Self {
-        ConfigError {
-            variable,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.variable, self.message)
-    }
-}
-
-impl std::error::Error for ConfigError {}
+pub type ConfigError = SetupError;
 
 /// What relative paths in variables are relative to: the clone's root when cargo runs the
 /// program (`cargo test`, `cargo nextest run` and `cargo run` set `CARGO_MANIFEST_DIR` to the
@@ -374,7 +353,7 @@ mod tests {
             "http://",
         ] {
             let e = from(&[(BASE_URL, bad)]).unwrap_err();
-            assert_eq!(e.variable, BASE_URL, "{bad}");
+            assert_eq!(e.variable(), Some(BASE_URL), "{bad}");
             assert!(e.to_string().starts_with("CREATELINK_BASE_URL: "), "{e}");
         }
         for with_credentials in [
@@ -402,12 +381,12 @@ mod tests {
     fn timeout_and_concurrency_must_be_positive_whole_numbers() {
         for bad in ["0", "-1", "1.5", "ten", ""] {
             assert_eq!(
-                from(&[(TIMEOUT_SECS, bad)]).unwrap_err().variable,
-                TIMEOUT_SECS
+                from(&[(TIMEOUT_SECS, bad)]).unwrap_err().variable(),
+                Some(TIMEOUT_SECS)
             );
             assert_eq!(
-                from(&[(CONCURRENCY, bad)]).unwrap_err().variable,
-                CONCURRENCY
+                from(&[(CONCURRENCY, bad)]).unwrap_err().variable(),
+                Some(CONCURRENCY)
             );
         }
         let c = from(&[(TIMEOUT_SECS, "5"), (CONCURRENCY, "3")]).unwrap();
@@ -419,8 +398,11 @@ mod tests {
     fn a_params_path_that_is_no_regular_file_is_named_not_read() {
         for (path, why) in [("/dev/zero", "is a device"), ("/", "is a directory")] {
             let e = from(&[(PARAMS, path)]).unwrap_err();
-            assert_eq!(e.variable, PARAMS);
-            assert!(e.message.contains(path) && e.message.contains(why), "{e}");
+            assert_eq!(e.variable(), Some(PARAMS));
+            assert!(
+                e.message().contains(path) && e.message().contains(why),
+                "{e}"
+            );
         }
     }
 
@@ -428,16 +410,16 @@ mod tests {
     fn profile_is_one_of_two_names() {
         assert_eq!(from(&[(PROFILE, "graph")]).unwrap().profile, Profile::Graph);
         let e = from(&[(PROFILE, "Graph")]).unwrap_err();
-        assert_eq!(e.variable, PROFILE);
-        assert!(e.message.contains("\"Graph\""), "{e}");
+        assert_eq!(e.variable(), Some(PROFILE));
+        assert!(e.message().contains("\"Graph\""), "{e}");
     }
 
     #[test]
     fn token_errors_never_show_the_token() {
         let e = from(&[(TOKEN, "secret value")]).unwrap_err();
-        assert_eq!(e.variable, TOKEN);
+        assert_eq!(e.variable(), Some(TOKEN));
         assert!(!e.to_string().contains("secret"), "{e}");
-        assert_eq!(from(&[(TOKEN, "")]).unwrap_err().variable, TOKEN);
+        assert_eq!(from(&[(TOKEN, "")]).unwrap_err().variable(), Some(TOKEN));
         let c = from(&[(TOKEN, "s3cret")]).unwrap();
         assert!(!format!("{c:?}").contains("s3cret"));
     }
@@ -452,12 +434,15 @@ mod tests {
         };
         let missing = dir.join("missing.json").display().to_string();
         let e = from(&[(PARAMS, &missing)]).unwrap_err();
-        assert!(e.variable == PARAMS && e.message.contains(&missing), "{e}");
+        assert!(
+            e.variable() == Some(PARAMS) && e.message().contains(&missing),
+            "{e}"
+        );
 
         let bad = write("bad.json", "{\"drivesId\": ");
         let e = from(&[(PARAMS, &bad)]).unwrap_err();
         assert!(
-            e.message.contains(&bad) && e.message.contains("not valid JSON"),
+            e.message().contains(&bad) && e.message().contains("not valid JSON"),
             "{e}"
         );
 
@@ -465,32 +450,32 @@ mod tests {
         assert!(
             from(&[(PARAMS, &array)])
                 .unwrap_err()
-                .message
+                .message()
                 .contains("object")
         );
 
         let number = write("number.json", "{\"drivesId\": 5}");
         let e = from(&[(PARAMS, &number)]).unwrap_err();
         assert!(
-            e.message.contains("\"drivesId\"") && e.message.contains(&number),
+            e.message().contains("\"drivesId\"") && e.message().contains(&number),
             "{e}"
         );
 
         let dots = write("dots.json", "{\"drivesId\": \"..\"}");
         let e = from(&[(PARAMS, &dots)]).unwrap_err();
         assert!(
-            e.message.contains("\"drivesId\"") && e.message.contains("dot-segment"),
+            e.message().contains("\"drivesId\"") && e.message().contains("dot-segment"),
             "{e}"
         );
 
         let typo = write("typo.json", "{\"driveId\": \"x\"}");
         let overrides = from(&[(PARAMS, &typo)]).unwrap().params;
         let e = overrides.check_names(&["drivesId", "groupId"]).unwrap_err();
-        assert_eq!(e.variable, PARAMS);
+        assert_eq!(e.variable(), Some(PARAMS));
         assert!(
-            e.message.contains("\"driveId\"") && e.message.contains(&typo),
+            e.message().contains("\"driveId\"") && e.message().contains(&typo),
             "{e}"
         );
-        assert!(e.message.contains("did you mean \"drivesId\""), "{e}");
+        assert!(e.message().contains("did you mean \"drivesId\""), "{e}");
     }
 }

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::case::Case;
 use crate::config::EXPECTED_FAILURES;
+use crate::error::SetupError;
 use crate::variant::Variant;
 
 #[derive(Clone, Debug, Default)]
@@ -44,9 +45,9 @@ impl fmt::Display for Entry {
 
 impl ExpectedFailures {
     /// Reads and checks the file: every entry must name a case, a trial or a variant.
-    pub fn load(file: &Path, cases: &[Case], variants: &[Variant]) -> Result<Self, String> {
+    pub fn load(file: &Path, cases: &[Case], variants: &[Variant]) -> Result<Self, SetupError> {
         let text = crate::files::read_text(file, crate::files::CAP)
-            .map_err(|e| format!("{EXPECTED_FAILURES}: {} {e}", file.display()))?;
+            .map_err(|e| SetupError::new(EXPECTED_FAILURES, format!("{} {e}", file.display())))?;
         Self::parse(file, &text, cases, variants)
     }
 
@@ -55,7 +56,7 @@ impl ExpectedFailures {
         text: &str,
         cases: &[Case],
         variants: &[Variant],
-    ) -> Result<Self, String> {
+    ) -> Result<Self, SetupError> {
         let is_path = |t: &str| cases.iter().any(|c| c.template.as_str() == t);
         let is_variant = |v: &str| variants.iter().any(|x| x.name == v);
         let mut entries = Vec::new();
@@ -88,12 +89,15 @@ impl ExpectedFailures {
                 } else {
                     format!("{entry:?}")
                 };
-                return Err(format!(
-                    "{EXPECTED_FAILURES}: {}:{}: {shown} names no trial; write a documented path \
+                return Err(SetupError::new(
+                    EXPECTED_FAILURES,
+                    format!(
+                        "{}:{}: {shown} names no trial; write a documented path \
                      (\"/drives/{{drivesId}}/root/createLink\"), a trial name (\"POST \
                      /drives/{{drivesId}}/root/createLink embed\") or a variant (\"embed\")",
-                    file.display(),
-                    i + 1
+                        file.display(),
+                        i + 1
+                    ),
                 ));
             };
             entries.push((i + 1, listed));

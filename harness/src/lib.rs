@@ -27,6 +27,7 @@ pub mod config;
 mod cursor;
 pub mod datetime;
 pub mod duplicate_members;
+pub mod error;
 pub mod expected;
 pub mod files;
 pub mod folder;

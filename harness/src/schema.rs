@@ -3,14 +3,14 @@
 //! Every file carries an `$id` under [`BASE`]; the files reference each other by relative `$ref`
 //! and are resolved through one in-memory registry, so nothing is ever fetched.
 
-use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use crate::datetime::DateTimeOffset;
+use crate::error::SetupError;
 use crate::folder::Folder;
 use crate::json_text::{self, cut};
 use crate::profile::Profile;
@@ -50,19 +50,8 @@ pub struct Violation {
     pub rule: String,
 }
 
-#[derive(Debug)]
-pub struct SchemaError {
-    pub file: PathBuf,
-    pub message: String,
-}
-
-impl fmt::Display for SchemaError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.file.display(), self.message)
-    }
-}
-
-impl std::error::Error for SchemaError {}
+/// A schema file or folder that cannot be used: [`SetupError::File`].
+pub type SchemaError = SetupError;
 
 impl Schemas {
     /// Loads every `*.json` of `dir` into one registry and compiles the three entry points.
@@ -72,7 +61,7 @@ impl Schemas {
 
     /// Loads every `*.json` of `folder` into one registry and compiles the three entry points.
     pub fn from_folder(folder: &Folder) -> Result<Self, SchemaError> {
-        let err = |file: &Path, message: String| SchemaError {
+        let err = |file: &Path, message: String| SetupError::File {
             file: file.to_owned(),
             message,
         };
@@ -225,7 +214,7 @@ mod tests {
     use super::*;
 
     /// A folder of the three entry points, the request's date-time in `format`.
-    fn schemas_with_date_time_format(format: &str) -> PathBuf {
+    fn schemas_with_date_time_format(format: &str) -> std::path::PathBuf {
         let dir =
             std::env::temp_dir().join(format!("createlink-schema-{}-{format}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -259,7 +248,7 @@ mod tests {
         let err = Schemas::load(&misspelt)
             .err()
             .expect("a misspelt format loads");
-        assert!(err.message.contains("edm-date-time-ofset"), "{err}");
+        assert!(err.message().contains("edm-date-time-ofset"), "{err}");
         for dir in [good, misspelt] {
             let _ = std::fs::remove_dir_all(dir);
         }

@@ -149,17 +149,18 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let plan = match Config::from_env()
-        .map_err(|e| e.to_string())
-        .and_then(|mut config| {
-            if let Some(profile) = options.profile {
-                config.profile = profile;
-            }
-            Plan::load(config)
-        }) {
+    let plan = match Config::from_env().and_then(|mut config| {
+        if let Some(profile) = options.profile {
+            config.profile = profile;
+        }
+        Plan::load(config)
+    }) {
         Ok(plan) => plan,
         Err(message) => {
-            eprintln!("error: {}", Redactor::from_env().redact(&message));
+            eprintln!(
+                "error: {}",
+                Redactor::from_env().redact(&message.to_string())
+            );
             return ExitCode::from(2);
         }
     };

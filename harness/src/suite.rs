@@ -9,6 +9,7 @@ use reqwest::Url;
 use crate::case::{self, Case};
 use crate::client::Executor;
 use crate::config::{CONCURRENCY, Config, Profile, SUMMARY};
+use crate::error::SetupError;
 use crate::expected::{Entry, ExpectedFailures};
 use crate::limits;
 use crate::redact::Redactor;
@@ -68,16 +69,12 @@ pub struct Plan {
 impl Plan {
     /// Loads schemas, cases, variants and the expected-failures file, and checks the parameter
     /// overrides.
-    pub fn load(config: Config) -> Result<Self, String> {
-        let schemas = Arc::new(Schemas::from_folder(&config.schemas).map_err(|e| e.to_string())?);
-        let cases = case::load(&config.cases, &schemas).map_err(|e| e.to_string())?;
-        let variants =
-            variant::load(&config.cases.variants(), &schemas).map_err(|e| e.to_string())?;
+    pub fn load(config: Config) -> Result<Self, SetupError> {
+        let schemas = Arc::new(Schemas::from_folder(&config.schemas)?);
+        let cases = case::load(&config.cases, &schemas)?;
+        let variants = variant::load(&config.cases.variants(), &schemas)?;
         let known: Vec<&str> = cases.iter().flat_map(|c| c.template.params()).collect();
-        config
-            .params
-            .check_names(&known)
-            .map_err(|e| e.to_string())?;
+        config.params.check_names(&known)?;
         let expected = match &config.expected_failures {
             Some(file) => ExpectedFailures::load(file, &cases, &variants)?,
             None => ExpectedFailures::default(),
@@ -118,12 +115,12 @@ fn trial_name(cases: &[Case], variants: &[Variant], id: TrialId) -> String {
 }
 
 impl Suite {
-    pub fn new(config: Config) -> Result<Self, String> {
+    pub fn new(config: Config) -> Result<Self, SetupError> {
         Self::from_plan(Plan::load(config)?)
     }
 
     /// Starts the client, and the reference server when the configuration names no target.
-    pub fn from_plan(plan: Plan) -> Result<Self, String> {
+    pub fn from_plan(plan: Plan) -> Result<Self, SetupError> {
         let Plan {
             config,
             schemas,
@@ -324,12 +321,9 @@ pub fn main() -> ExitCode {
         println!("{}", report::HELP);
     }
     let mut args = Arguments::from_args();
-    let plan = match Config::from_env()
-        .map_err(|e| e.to_string())
-        .and_then(Plan::load)
-    {
+    let plan = match Config::from_env().and_then(Plan::load) {
         Ok(plan) => plan,
-        Err(message) => return setup_error(&message),
+        Err(e) => return setup_error(&e),
     };
     let ids = plan.trials();
     if args.list {
@@ -359,7 +353,7 @@ pub fn main() -> ExitCode {
     }
     let suite = match Suite::from_plan(plan) {
         Ok(suite) => Arc::new(suite),
-        Err(message) => return setup_error(&message),
+        Err(e) => return setup_error(&e),
     };
     eprintln!(
         "createlink conformance: {} paths, {} variant{}, {} trials, profile {}, target {}{}",
@@ -441,7 +435,8 @@ fn write_summary(suite: &Suite) {
     }
 }
 
-fn setup_error(message: &str) -> ExitCode {
-    eprintln!("error: {}", Redactor::from_env().redact(message));
-    ExitCode::from(2)
+/// Every setup error ends the run here: one message, redacted, and one exit code.
+fn setup_error(e: &SetupError) -> ExitCode {
+    eprintln!("error: {}", Redactor::from_env().redact(&e.to_string()));
+    ExitCode::from(SetupError::EXIT_CODE)
 }

@@ -106,7 +106,7 @@ pub fn parse_variant(
     text: &str,
     schemas: &Schemas,
 ) -> Result<Variant, CaseError> {
-    let err = |message: String| CaseError {
+    let err = |message: String| crate::error::SetupError::File {
         file: file.to_owned(),
         message,
     };
