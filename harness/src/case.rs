@@ -44,20 +44,22 @@ impl Case {
 /// A case or variant file that cannot be used: [`SetupError::File`].
 pub type CaseError = SetupError;
 
+/// The text of a case or variant file as a JSON object, or what is wrong with it.
+pub fn json_object(text: &str) -> Result<serde_json::Map<String, Value>, String> {
+    match serde_json::from_str(text) {
+        Err(e) => Err(format!("not valid JSON: {e}")),
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(other) => Err(format!("must be a JSON object, not {}", json_kind(&other))),
+    }
+}
+
 /// Parses and validates one case file's text.
 pub fn parse_case(file: &Path, text: &str, schemas: &Schemas) -> Result<Case, CaseError> {
     let err = |message: String| SetupError::File {
         file: file.to_owned(),
         message,
     };
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
-    let Value::Object(mut map) = value else {
-        return Err(err(format!(
-            "must be a JSON object, not {}",
-            json_kind(&value)
-        )));
-    };
+    let mut map = json_object(text).map_err(err)?;
     for key in map.keys() {
         if !matches!(key.as_str(), "path" | "params" | "body") {
             return Err(err(format!(

@@ -121,14 +121,7 @@ pub fn parse_variant(
              joined by '-', such as edit-organization.json"
         )));
     }
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| err(format!("not valid JSON: {e}")))?;
-    let Value::Object(mut map) = value else {
-        return Err(err(format!(
-            "must be a JSON object, not {}",
-            json_kind(&value)
-        )));
-    };
+    let mut map = crate::case::json_object(text).map_err(err)?;
     const MEMBERS: [&str; 5] = ["description", "body", "rawBody", "repeat", "refusal"];
     if let Some(key) = map.keys().find(|k| !MEMBERS.contains(&k.as_str())) {
         return Err(err(format!(

@@ -75,17 +75,7 @@ pub fn behaving_target(profile: Profile, mutate: Mutation) -> MockServer {
     let plan = plan();
     let templates = plan.cases.iter().map(|c| c.template.clone()).collect();
     let reference = Reference::new(templates, profile, Arc::clone(&plan.schemas));
-    runtime().block_on(async {
-        let server = MockServer::builder()
-            .disable_request_recording()
-            .start()
-            .await;
-        Mock::given(any())
-            .respond_with(Broken { reference, mutate })
-            .mount(&server)
-            .await;
-        server
-    })
+    serve(Broken { reference, mutate })
 }
 
 /// The repository's cases, variants and schemas, as a run loads them.
