@@ -25,7 +25,7 @@ use crate::error::SetupError;
 
 use crate::config::{Config, TIMEOUT_SECS, Token};
 use crate::request::PreparedRequest;
-use crate::verdict::{Body, Exchange, Response};
+use crate::verdict::{AnswerBody, Exchange, Response};
 
 /// Bodies are read up to this many bytes; a larger one fails its case without being buffered.
 pub const BODY_LIMIT: u64 = 16 * 1024 * 1024;
@@ -230,7 +230,7 @@ impl Sender {
         let status = response.status().as_u16();
         let declared = response.content_length();
         let body = if declared.is_some_and(|n| n > BODY_LIMIT) {
-            Body::TooLarge {
+            AnswerBody::TooLarge {
                 limit: BODY_LIMIT,
                 declared,
             }
@@ -257,12 +257,12 @@ impl Sender {
                 bytes.extend_from_slice(&chunk);
             }
             if too_large {
-                Body::TooLarge {
+                AnswerBody::TooLarge {
                     limit: BODY_LIMIT,
                     declared,
                 }
             } else {
-                Body::Complete(bytes)
+                AnswerBody::Complete(bytes)
             }
         };
         Ok(Response {

@@ -205,16 +205,20 @@ impl Suite {
     }
 
     /// Sends `case`'s base request and judges the answer (blocking).
-    pub fn run_case(&self, case: &Case) -> CaseOutcome {
+    pub fn run_base(&self, case: &Case) -> CaseOutcome {
         let request = self.request(case);
         let exchange = self.executor.send(&request);
-        self.judge(request, &exchange)
+        self.judge_answer(request, &exchange)
     }
 
     /// Judges one answer to a base request.
-    pub fn judge(&self, request: PreparedRequest, exchange: &verdict::Exchange) -> CaseOutcome {
+    pub fn judge_answer(
+        &self,
+        request: PreparedRequest,
+        exchange: &verdict::Exchange,
+    ) -> CaseOutcome {
         CaseOutcome {
-            problems: verdict::verdict(self.config.profile, &self.schemas, exchange),
+            problems: verdict::judge_answer(self.config.profile, &self.schemas, exchange),
             request,
         }
     }

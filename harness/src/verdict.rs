@@ -18,11 +18,11 @@ pub struct Response {
     /// Every `Content-Type` header value, in order.
     pub content_types: Vec<String>,
     pub location: Option<String>,
-    pub body: Body,
+    pub body: AnswerBody,
 }
 
 #[derive(Clone, Debug)]
-pub enum Body {
+pub enum AnswerBody {
     Complete(Vec<u8>),
     /// Not read past `limit` bytes; `declared` is the Content-Length, when one was sent.
     TooLarge {
@@ -271,8 +271,8 @@ fn permission(profile: Profile, body: &Value) -> &Value {
     }
 }
 
-/// All problems of one exchange, in the order status, content-type, body, schema.
-pub fn verdict(profile: Profile, schemas: &Schemas, exchange: &Exchange) -> Vec<Problem> {
+/// All problems of one answer to a base request, in the order status, content-type, body, schema.
+pub fn judge_answer(profile: Profile, schemas: &Schemas, exchange: &Exchange) -> Vec<Problem> {
     judge(profile, schemas, Expect::Base, &[exchange])
 }
 
@@ -308,14 +308,14 @@ fn answer(
         problems.push(problem);
     }
     let body = match &response.body {
-        Body::TooLarge { limit, declared } => {
+        AnswerBody::TooLarge { limit, declared } => {
             problems.push(Problem::BodyTooLarge {
                 limit: *limit,
                 declared: *declared,
             });
             None
         }
-        Body::Complete(bytes) => match parse_json(bytes) {
+        AnswerBody::Complete(bytes) => match parse_json(bytes) {
             Err(problem) => {
                 problems.push(problem);
                 None
@@ -339,13 +339,13 @@ fn answer(
 
 fn status_problem(rule: StatusRule, response: &Response, success: bool) -> Problem {
     let (error, body_start) = match &response.body {
-        Body::Complete(bytes) => match graph_error(bytes) {
+        AnswerBody::Complete(bytes) => match graph_error(bytes) {
             Some(error) => (Some(Box::new(error)), None),
             // A 2xx body is judged by the body check, in full.
             None if success => (None, None),
             None => (None, Some(body_start(bytes))),
         },
-        Body::TooLarge { .. } => (None, None),
+        AnswerBody::TooLarge { .. } => (None, None),
     };
     Problem::Status {
         expected: rule,
@@ -378,11 +378,11 @@ fn refusal(status: u16, exchange: &Exchange) -> Vec<Problem> {
         problems.push(problem);
     }
     match &response.body {
-        Body::TooLarge { limit, declared } => problems.push(Problem::BodyTooLarge {
+        AnswerBody::TooLarge { limit, declared } => problems.push(Problem::BodyTooLarge {
             limit: *limit,
             declared: *declared,
         }),
-        Body::Complete(bytes) => match parse_json(bytes) {
+        AnswerBody::Complete(bytes) => match parse_json(bytes) {
             Err(problem) => problems.push(problem),
             Ok(value) => problems.extend(behaviour::error_shape(&value).map(Problem::Behaviour)),
         },

@@ -134,7 +134,7 @@ fn a_new_case_file_is_a_new_trial_without_code_changes() {
         .iter()
         .find(|c| c.template.as_str() == "/sites/{siteId}/drive/root/createLink")
         .unwrap();
-    let outcome = suite.run_case(new);
+    let outcome = suite.run_base(new);
     assert!(outcome.passed(), "{}", outcome.report());
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -23,7 +23,7 @@ use createlink::reference;
 use createlink::request::PreparedRequest;
 use createlink::schema::Schemas;
 use createlink::suite::{CaseOutcome, Suite};
-use createlink::verdict::{self, Body, Check, Exchange, Problem, Response};
+use createlink::verdict::{self, AnswerBody, Check, Exchange, Problem, Response};
 use serde_json::{Value, json};
 use wiremock::matchers::{any, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -75,7 +75,7 @@ fn judge_rows(profile: Profile, templates: Vec<ResponseTemplate>) -> Vec<CaseOut
             let row = BTreeMap::from([("drivesId".to_owned(), i.to_string())]);
             let request = PreparedRequest::new(suite.base_url(), case, &row);
             let exchange = suite.executor().send(&request);
-            suite.judge(request, &exchange)
+            suite.judge_answer(request, &exchange)
         })
         .collect()
 }
@@ -1189,7 +1189,7 @@ fn the_reference_server_passes_every_case_under_both_profiles() {
         assert!(suite.uses_reference_server());
         assert_eq!(suite.cases().len(), 23);
         for case in suite.cases() {
-            let outcome = suite.run_case(case);
+            let outcome = suite.run_base(case);
             assert!(
                 outcome.passed(),
                 "{} under {}:\n{}",
@@ -1349,14 +1349,14 @@ fn the_reference_server_refuses_bad_requests_with_graph_errors() {
             && error.as_ref().map(|e| e.code.as_str()) == row.code
             && error.as_ref().is_none_or(|e| !e.message.is_empty());
         // A success must itself pass the checks; a refusal must be JSON too.
-        let judged = verdict::verdict(
+        let judged = verdict::judge_answer(
             Profile::Documented,
             &schemas,
             &Exchange::Answered(Response {
                 status,
                 content_types: vec![content_type.clone()],
                 location: None,
-                body: Body::Complete(body.clone()),
+                body: AnswerBody::Complete(body.clone()),
             }),
         );
         let consistent = if row.status == 200 {

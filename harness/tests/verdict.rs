@@ -8,7 +8,8 @@ use std::sync::OnceLock;
 use createlink::config::{Profile, repo_dir};
 use createlink::schema::Schemas;
 use createlink::verdict::{
-    self, Body, Check, Exchange, GraphError, Problem, Response, StatusRule, parse_json, verdict,
+    self, AnswerBody, Check, Exchange, GraphError, Problem, Response, StatusRule, judge_answer,
+    parse_json,
 };
 use createlink::{reference, report};
 use serde_json::{Value, json};
@@ -43,12 +44,12 @@ fn answered(status: u16, content_types: &[&str], body: impl Into<Vec<u8>>) -> Ex
         status,
         content_types: content_types.iter().map(|s| s.to_string()).collect(),
         location: None,
-        body: Body::Complete(body.into()),
+        body: AnswerBody::Complete(body.into()),
     })
 }
 
 fn judge(profile: Profile, exchange: &Exchange) -> Vec<Problem> {
-    verdict(profile, schemas(), exchange)
+    judge_answer(profile, schemas(), exchange)
 }
 
 /// The passing answer of `profile` with another status.
@@ -222,7 +223,7 @@ fn a_redirect_carries_its_location() {
         status: 307,
         content_types: vec![],
         location: Some("https://elsewhere.invalid/beta/x".into()),
-        body: Body::Complete(vec![]),
+        body: AnswerBody::Complete(vec![]),
     });
     let problems = judge(Profile::Graph, &exchange);
     assert!(
@@ -496,7 +497,7 @@ fn a_body_over_the_limit_is_one_problem() {
             status: 200,
             content_types: vec![JSON.into()],
             location: None,
-            body: Body::TooLarge {
+            body: AnswerBody::TooLarge {
                 limit: 16 * 1024 * 1024,
                 declared,
             },

@@ -20,7 +20,7 @@ use createlink::config::{Config, Profile};
 use createlink::request::PreparedRequest;
 use createlink::suite::Plan;
 use createlink::variant::Kind;
-use createlink::verdict::{self, Body, Exchange, Expect, Problem, Response};
+use createlink::verdict::{self, AnswerBody, Exchange, Expect, Problem, Response};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::Value;
 
@@ -133,14 +133,14 @@ fn exchange(answer: &Value) -> Result<Exchange, Failed> {
         });
     }
     let body = if let Some(large) = answer.get("tooLarge") {
-        Body::TooLarge {
+        AnswerBody::TooLarge {
             limit: large["limit"].as_u64().unwrap_or(16 << 20),
             declared: large["declared"].as_u64(),
         }
     } else if let Some(text) = answer["bodyText"].as_str() {
-        Body::Complete(text.as_bytes().to_vec())
+        AnswerBody::Complete(text.as_bytes().to_vec())
     } else {
-        Body::Complete(
+        AnswerBody::Complete(
             answer
                 .get("body")
                 .map_or_else(Vec::new, |b| b.to_string().into_bytes()),

@@ -166,7 +166,7 @@ pub fn run_one(config: Config) -> CaseOutcome {
         .iter()
         .find(|c| c.template.as_str() == TEMPLATE)
         .unwrap();
-    suite.run_case(case)
+    suite.run_base(case)
 }
 
 /// Runs the test template's case against a target serving `template`, under `profile`.
