@@ -6,8 +6,9 @@
 //! 2. Overhead: the whole suite against the built-in reference server.
 //! 3. Scale: 23, 230 and 2,300 generated cases (base trials only) against the delaying target.
 //! 4. Memory: the peak resident memory of the suite process in each run.
-//! 5. Build: a cold `cargo test --no-run` into an empty target directory (skip with
-//!    `-- --skip-build`).
+//! 5. Build: a cold `cargo test --test conformance --no-run` and a cold
+//!    `cargo install --locked --path harness`, each into an empty target directory (skip both
+//!    with `-- --skip-build`).
 //!
 //! Every run is the suite program built by this bench's profile, started as a process, as CI
 //! starts it. The figures are printed, never asserted: a slow machine fails nothing.
@@ -202,10 +203,43 @@ fn max_threads(pid: libc::pid_t) -> usize {
     max
 }
 
-/// Cold `cargo test --no-run` into an empty target directory: wall time and crates compiled.
+/// The two cold builds a user or a CI job without a cache waits for, each into an empty target
+/// directory that is deleted afterwards: `cargo test --test conformance --no-run` (the debug
+/// build the tests run) and `cargo install --locked --path harness` (the release build).
+/// Downloads are not counted: both run `--locked` on the registry cache `cargo bench` filled.
 fn build(work: &Path) {
-    let target_dir = work.join("cold-target");
-    let start = Instant::now();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let (target_dir, install_root) = (work.join("cold-target"), work.join("cold-install"));
+    println!(
+        "\nbuild, cold (empty target directory; load average before: {}):",
+        load_average()
+    );
+    cold_build(
+        "`cargo test --test conformance --no-run`",
+        &["test", "--locked", "--test", "conformance", "--no-run"],
+        &root,
+        &target_dir,
+    );
+    std::fs::remove_dir_all(&target_dir).ok();
+    let root_arg = install_root.to_str().expect("a UTF-8 temporary path");
+    cold_build(
+        "`cargo install --locked --path harness`",
+        &[
+            "install", "--locked", "--path", "harness", "--root", root_arg,
+        ],
+        &root,
+        &target_dir,
+    );
+    std::fs::remove_dir_all(&target_dir).ok();
+    std::fs::remove_dir_all(&install_root).ok();
+}
+
+/// Runs one cargo command into `target_dir` and prints its wall time, the CPU time of cargo and
+/// every compiler it started (wait4 counts reaped descendants; the figure a busy machine
+/// inflates least) and the number of crates compiled.
+// The child is reaped by wait4 below, which also gives its CPU time.
+#[allow(clippy::zombie_processes)]
+fn cold_build(name: &str, args: &[&str], root: &Path, target_dir: &Path) {
     let mut cmd = Command::new(env!("CARGO"));
     for (k, _) in std::env::vars_os() {
         let k = k.to_string_lossy().into_owned();
@@ -213,30 +247,37 @@ fn build(work: &Path) {
             cmd.env_remove(&k);
         }
     }
-    let out = cmd
-        .args(["test", "--no-run", "--locked"])
-        .env("CARGO_TARGET_DIR", &target_dir)
-        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+    let log = target_dir.with_extension("log");
+    let start = Instant::now();
+    let child = cmd
+        .args(args)
+        .env("CARGO_TARGET_DIR", target_dir)
+        .current_dir(root)
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
+        .stderr(std::fs::File::create(&log).expect("create the build log"))
+        .spawn()
         .expect("run cargo");
+    let (status, rusage) = wait4(child.id() as libc::pid_t);
     let wall = start.elapsed();
-    let log = String::from_utf8_lossy(&out.stderr);
+    let log = std::fs::read_to_string(&log).unwrap_or_default();
     let compiled = log
         .lines()
         .filter(|l| l.trim_start().starts_with("Compiling "))
         .count();
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    let cpu = seconds(rusage.ru_utime) + seconds(rusage.ru_stime);
     println!(
-        "\nbuild: cold `cargo test --no-run`: {:.0} s, {compiled} crates compiled{}",
+        "- {name}: {:.0} s wall, {cpu:.0} s CPU, {compiled} crates compiled{}",
         wall.as_secs_f64(),
-        if out.status.success() {
-            ""
-        } else {
-            " (FAILED)"
-        }
+        if status == 0 { "" } else { " (FAILED)" }
     );
-    std::fs::remove_dir_all(&target_dir).ok();
+}
+
+/// The first three fields of /proc/loadavg: how busy the machine was, beside the build times.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 /// A target that answers every request as the reference server does, after a fixed delay,
