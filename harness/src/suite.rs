@@ -329,14 +329,35 @@ pub fn main() -> ExitCode {
         Ok(plan) => plan,
         Err(e) => return setup_error(&e),
     };
-    let ids = plan.trials();
+    let named: Vec<(TrialId, String)> = plan
+        .trials()
+        .into_iter()
+        .map(|id| (id, plan.trial_name(id)))
+        .collect();
     if args.list {
         // Listing must print nothing but the list (nextest parses it) and start no server.
-        let trials = ids
-            .iter()
-            .map(|&id| Trial::test(plan.trial_name(id), || Ok(())))
+        let trials = named
+            .into_iter()
+            .map(|(_, name)| Trial::test(name, || Ok(())))
             .collect();
         return libtest_mimic::run(&args, trials).exit_code();
+    }
+    // Before any server or client starts: a filter that selects nothing sends nothing.
+    let selected = named
+        .iter()
+        .filter(|(_, name)| !args.is_filtered_out(&Trial::test(name.clone(), || Ok(()))))
+        .count();
+    if selected == 0 {
+        // A typo in a CI filter must not pass silently; 4 is nextest's code for "no tests".
+        eprintln!(
+            "error: no trial matches {}; `--list` shows the {} trial names",
+            args.filter.as_deref().map_or_else(
+                || "the options given".to_owned(),
+                |f| format!("the filter {f:?}")
+            ),
+            named.len()
+        );
+        return ExitCode::from(NO_TRIALS);
     }
     let built_in = plan.config.base_url.is_none();
     let (wanted, source) = match args.test_threads {
@@ -364,7 +385,7 @@ pub fn main() -> ExitCode {
         suite.cases.len(),
         suite.variants.len(),
         if suite.variants.len() == 1 { "" } else { "s" },
-        ids.len(),
+        named.len(),
         suite.profile().name(),
         suite.base_url(),
         if suite.uses_reference_server() {
@@ -373,34 +394,21 @@ pub fn main() -> ExitCode {
             ""
         }
     );
-    let mut ids = ids;
+    let mut named = named;
     // Trials are handed to the test threads in order: the ones that send more requests go first,
     // so a repeat never starts last and stretches the run by a round trip.
-    ids.sort_by_key(|&id| {
+    named.sort_by_key(|(id, _)| {
         std::cmp::Reverse(id.variant.map_or(1, |v| suite.variants[v].requests()))
     });
-    let trials: Vec<Trial> = ids
+    let trials: Vec<Trial> = named
         .into_iter()
-        .map(|id| {
+        .map(|(id, name)| {
             let suite = Arc::clone(&suite);
-            Trial::ignorable_test(suite.trial_name(id), move || suite.trial_result(id))
+            Trial::ignorable_test(name, move || suite.trial_result(id))
         })
         .collect();
     // One thread per selected trial, up to the concurrency limit: every request can be in
     // flight at once, and a generated suite of thousands starts no more threads than that.
-    let selected = trials.iter().filter(|t| !args.is_filtered_out(t)).count();
-    if selected == 0 {
-        // A typo in a CI filter must not pass silently; 4 is nextest's code for "no tests".
-        eprintln!(
-            "error: no trial matches {}; `--list` shows the {} trial names",
-            args.filter.as_deref().map_or_else(
-                || "the options given".to_owned(),
-                |f| format!("the filter {f:?}")
-            ),
-            trials.len()
-        );
-        return ExitCode::from(NO_TRIALS);
-    }
     args.test_threads = Some(match args.test_threads {
         Some(_) => concurrency,
         None => selected.clamp(1, concurrency),
