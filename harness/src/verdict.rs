@@ -304,10 +304,28 @@ fn answer(
             return (problems, None);
         }
     }
+    let body = json_body(response, &mut problems).map(|(bytes, value)| {
+        // `value` kept the last of each duplicate name: the schema judges that one.
+        let duplicates = duplicate_members::find(bytes);
+        problems.extend(duplicates.into_iter().map(Problem::DuplicateMember));
+        problems.extend(
+            schemas
+                .check_response(profile, &value)
+                .into_iter()
+                .map(Problem::Schema),
+        );
+        value
+    });
+    (problems, body)
+}
+
+/// The checks every judged answer gets past its status: one JSON Content-Type, and a body of
+/// one JSON document within the limits. Returns the body's bytes and value when it is one.
+fn json_body<'a>(response: &'a Response, problems: &mut Vec<Problem>) -> Option<(&'a [u8], Value)> {
     if let Some(problem) = content_type_problem(&response.content_types) {
         problems.push(problem);
     }
-    let body = match &response.body {
+    match &response.body {
         AnswerBody::TooLarge { limit, declared } => {
             problems.push(Problem::BodyTooLarge {
                 limit: *limit,
@@ -320,21 +338,9 @@ fn answer(
                 problems.push(problem);
                 None
             }
-            Ok(value) => {
-                // `value` kept the last of each duplicate name: the schema judges that one.
-                let duplicates = duplicate_members::find(bytes);
-                problems.extend(duplicates.into_iter().map(Problem::DuplicateMember));
-                problems.extend(
-                    schemas
-                        .check_response(profile, &value)
-                        .into_iter()
-                        .map(Problem::Schema),
-                );
-                Some(value)
-            }
+            Ok(value) => Some((bytes.as_slice(), value)),
         },
-    };
-    (problems, body)
+    }
 }
 
 fn status_problem(rule: StatusRule, response: &Response, success: bool) -> Problem {
@@ -374,18 +380,8 @@ fn refusal(status: u16, exchange: &Exchange) -> Vec<Problem> {
         return vec![status_problem(rule, response, success)];
     }
     let mut problems = Vec::new();
-    if let Some(problem) = content_type_problem(&response.content_types) {
-        problems.push(problem);
-    }
-    match &response.body {
-        AnswerBody::TooLarge { limit, declared } => problems.push(Problem::BodyTooLarge {
-            limit: *limit,
-            declared: *declared,
-        }),
-        AnswerBody::Complete(bytes) => match parse_json(bytes) {
-            Err(problem) => problems.push(problem),
-            Ok(value) => problems.extend(behaviour::error_shape(&value).map(Problem::Behaviour)),
-        },
+    if let Some((_, value)) = json_body(response, &mut problems) {
+        problems.extend(behaviour::error_shape(&value).map(Problem::Behaviour));
     }
     problems
 }
