@@ -44,6 +44,77 @@ pub enum Rule {
     ErrorShape,
 }
 
+/// A rule's own words live beside its check, so that a new rule is one change in this module
+/// (plus a fixture and its golden report). `report.rs` lays them out; it writes no rule prose.
+impl Rule {
+    /// What the rule says: the report's `rule:` line.
+    pub fn statement(self) -> &'static str {
+        match self {
+            Rule::LinkType => "link.type is the requested type",
+            Rule::LinkScope => "link.scope is the requested scope",
+            Rule::Roles => {
+                "roles follow link.type: view [\"read\"], edit [\"write\"], embed [\"read\"]"
+            }
+            Rule::EmbedHtml => "an embed link has a non-empty link.webHtml",
+            Rule::WebUrl => "link.webUrl is an absolute http(s) URL",
+            Rule::Id => "id is a non-empty string",
+            Rule::Expiration => {
+                "expirationDateTime is the requested instant (compared as instants)"
+            }
+            Rule::HasPassword => "hasPassword is true exactly when a password was sent",
+            Rule::SameLink => "the same request returns the same link: same id, same link.webUrl",
+            Rule::ErrorShape => "a refusal has Graph's error shape",
+        }
+    }
+
+    /// Where the rule is written down: the report's `source:` line (README.md, "Behaviour
+    /// rules", has the links).
+    pub fn source(self) -> &'static str {
+        match self {
+            Rule::LinkType | Rule::LinkScope => {
+                "driveitem-createlink, every example request and response"
+            }
+            Rule::Roles => "sharingLink resource, the table of link types",
+            Rule::EmbedHtml => "sharingLink resource: webHtml holds the <iframe> of an embed link",
+            Rule::WebUrl => "sharingLink resource: webUrl opens the item in the browser",
+            Rule::Id => "permission resource: id is the key",
+            Rule::Expiration => {
+                "driveitem-createlink, parameter expirationDateTime; permission resource"
+            }
+            Rule::HasPassword => "permission resource: hasPassword tells whether a password is set",
+            Rule::SameLink => {
+                "driveitem-createlink: an existing link of the same type is returned (200 OK)"
+            }
+            Rule::ErrorShape => "Microsoft Graph error responses: the error resource type",
+        }
+    }
+
+    /// Why what came back breaks the rule, given what the rule wanted ([`Behaviour::wanted`]).
+    pub fn why(self, wanted: Option<&str>) -> String {
+        let wanted_or_nothing = wanted.unwrap_or("");
+        match self {
+            Rule::LinkType | Rule::LinkScope | Rule::Expiration => {
+                format!("the request asked for {wanted_or_nothing}")
+            }
+            Rule::Roles => format!("a link of this type grants {wanted_or_nothing}"),
+            Rule::EmbedHtml => "an embed link carries its <iframe> HTML in webHtml".to_owned(),
+            Rule::WebUrl => "expected an absolute http(s) URL".to_owned(),
+            Rule::Id => "expected a non-empty string".to_owned(),
+            Rule::HasPassword if wanted == Some("true") => "the request set a password".to_owned(),
+            Rule::HasPassword => "the request set no password: false, null or absent".to_owned(),
+            Rule::SameLink => match wanted {
+                Some(first) => {
+                    format!("the first answer had {first}; the same link must come back")
+                }
+                None => "absent from the first answer too; the same link must come back".to_owned(),
+            },
+            Rule::ErrorShape => "a refusal is Graph's error: {\"error\": {\"code\": <non-empty \
+                                 string>, \"message\": <string>}}"
+                .to_owned(),
+        }
+    }
+}
+
 /// One broken rule: where, what came back, and what the rule wanted there.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Behaviour {

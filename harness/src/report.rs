@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use crate::behaviour::{Behaviour, Rule};
+use crate::behaviour::Behaviour;
 use crate::profile::Profile;
 use crate::request::PreparedRequest;
 use crate::verdict::{ContentTypeFault, Problem, StatusRule};
@@ -190,26 +190,7 @@ fn behaviour(out: &mut String, b: &Behaviour) {
         Some(value) => format!("{pointer} is {value}"),
         None => format!("{pointer} is absent"),
     };
-    let wanted = b.wanted.as_deref().unwrap_or("");
-    let why = match b.rule {
-        Rule::LinkType | Rule::LinkScope | Rule::Expiration => {
-            format!("the request asked for {wanted}")
-        }
-        Rule::Roles => format!("a link of this type grants {wanted}"),
-        Rule::EmbedHtml => "an embed link carries its <iframe> HTML in webHtml".to_owned(),
-        Rule::WebUrl => "expected an absolute http(s) URL".to_owned(),
-        Rule::Id => "expected a non-empty string".to_owned(),
-        Rule::HasPassword if wanted == "true" => "the request set a password".to_owned(),
-        Rule::HasPassword => "the request set no password: false, null or absent".to_owned(),
-        Rule::SameLink => match &b.wanted {
-            Some(first) => format!("the first answer had {first}; the same link must come back"),
-            None => "absent from the first answer too; the same link must come back".to_owned(),
-        },
-        Rule::ErrorShape => {
-            "a refusal is Graph's error: {\"error\": {\"code\": <non-empty string>, \"message\": <string>}}"
-                .to_owned()
-        }
-    };
+    let why = b.rule.why(b.wanted.as_deref());
     let _ = writeln!(out, "{got}; {why}");
     detail(
         out,
@@ -220,46 +201,8 @@ fn behaviour(out: &mut String, b: &Behaviour) {
             &b.pointer
         },
     );
-    detail(out, "rule:", rule_text(b.rule));
-    detail(out, "source:", source(b.rule));
-}
-
-fn rule_text(rule: Rule) -> &'static str {
-    match rule {
-        Rule::LinkType => "link.type is the requested type",
-        Rule::LinkScope => "link.scope is the requested scope",
-        Rule::Roles => {
-            "roles follow link.type: view [\"read\"], edit [\"write\"], embed [\"read\"]"
-        }
-        Rule::EmbedHtml => "an embed link has a non-empty link.webHtml",
-        Rule::WebUrl => "link.webUrl is an absolute http(s) URL",
-        Rule::Id => "id is a non-empty string",
-        Rule::Expiration => "expirationDateTime is the requested instant (compared as instants)",
-        Rule::HasPassword => "hasPassword is true exactly when a password was sent",
-        Rule::SameLink => "the same request returns the same link: same id, same link.webUrl",
-        Rule::ErrorShape => "a refusal has Graph's error shape",
-    }
-}
-
-/// Where each rule is written down (README.md, "Behaviour rules", has the links).
-fn source(rule: Rule) -> &'static str {
-    match rule {
-        Rule::LinkType | Rule::LinkScope => {
-            "driveitem-createlink, every example request and response"
-        }
-        Rule::Roles => "sharingLink resource, the table of link types",
-        Rule::EmbedHtml => "sharingLink resource: webHtml holds the <iframe> of an embed link",
-        Rule::WebUrl => "sharingLink resource: webUrl opens the item in the browser",
-        Rule::Id => "permission resource: id is the key",
-        Rule::Expiration => {
-            "driveitem-createlink, parameter expirationDateTime; permission resource"
-        }
-        Rule::HasPassword => "permission resource: hasPassword tells whether a password is set",
-        Rule::SameLink => {
-            "driveitem-createlink: an existing link of the same type is returned (200 OK)"
-        }
-        Rule::ErrorShape => "Microsoft Graph error responses: the error resource type",
-    }
+    detail(out, "rule:", b.rule.statement());
+    detail(out, "source:", b.rule.source());
 }
 
 fn detail(out: &mut String, label: &str, text: &str) {
