@@ -18,6 +18,12 @@
 //! the request and the client ([`request`], [`client`]), the reference server ([`reference`](mod@reference),
 //! [`serve`]), the words ([`report`], [`redact`], [`summary`]), and the suite loop on top
 //! ([`suite`]). `python3 .ci/module-cycles` shows that no module imports upward.
+//!
+//! Adding a check touches one verdict module, one fixture and one golden report: a behaviour
+//! rule is a [`behaviour::Rule`] with its test and its words (statement, source, why) in
+//! `behaviour.rs`; a shape rule is a line of `schemas/`, which needs no code at all. Then
+//! `tests/verdicts/<name>.json` gives an answer that breaks it, and
+//! `CREATELINK_GOLDEN=overwrite cargo test --test verdicts` writes `<name>.txt` for review.
 
 pub mod behaviour;
 pub mod budget;
