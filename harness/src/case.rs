@@ -68,7 +68,7 @@ pub fn parse_case(file: &Path, text: &str, schemas: &Schemas) -> Result<Case, Ca
         }
     }
     let template = match map.remove("path") {
-        Some(Value::String(raw)) => PathTemplate::parse(&raw).map_err(err)?,
+        Some(Value::String(raw)) => PathTemplate::parse(&raw).map_err(|e| err(e.to_string()))?,
         Some(other) => {
             return Err(err(format!(
                 "\"path\" must be a string, not {}",
