@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::error::SetupError;
+use crate::error::{CaseFault, FileFault, SetupError};
 use crate::folder::Folder;
 use crate::json_text::kind as json_kind;
 use crate::schema::Schemas;
@@ -41,41 +41,31 @@ impl Case {
     }
 }
 
-/// A case or variant file that cannot be used: [`SetupError::File`].
-pub type CaseError = SetupError;
-
 /// The text of a case or variant file as a JSON object, or what is wrong with it.
-pub fn json_object(text: &str) -> Result<serde_json::Map<String, Value>, String> {
+pub fn json_object(text: &str) -> Result<serde_json::Map<String, Value>, FileFault> {
     match serde_json::from_str(text) {
-        Err(e) => Err(format!("not valid JSON: {e}")),
+        Err(e) => Err(FileFault::NotJson(e)),
         Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(format!("must be a JSON object, not {}", json_kind(&other))),
+        Ok(other) => Err(FileFault::NotAnObject(json_kind(&other))),
     }
 }
 
 /// Parses and validates one case file's text.
-pub fn parse_case(file: &Path, text: &str, schemas: &Schemas) -> Result<Case, CaseError> {
-    let err = |message: String| SetupError::File {
-        file: file.to_owned(),
-        message,
-    };
-    let mut map = json_object(text).map_err(err)?;
-    for key in map.keys() {
-        if !matches!(key.as_str(), "path" | "params" | "body") {
-            return Err(err(format!(
-                "unknown member {key:?}; a case has \"path\", \"params\" and \"body\""
-            )));
-        }
+pub fn parse_case(file: &Path, text: &str, schemas: &Schemas) -> Result<Case, SetupError> {
+    let err = |fault: CaseFault| SetupError::in_file(file, fault);
+    let mut map = json_object(text).map_err(|fault| SetupError::in_file(file, fault))?;
+    if let Some(key) = map
+        .keys()
+        .find(|k| !matches!(k.as_str(), "path" | "params" | "body"))
+    {
+        return Err(err(CaseFault::UnknownMember(key.clone())));
     }
     let template = match map.remove("path") {
-        Some(Value::String(raw)) => PathTemplate::parse(&raw).map_err(err)?,
-        Some(other) => {
-            return Err(err(format!(
-                "\"path\" must be a string, not {}",
-                json_kind(&other)
-            )));
+        Some(Value::String(raw)) => {
+            PathTemplate::parse(&raw).map_err(|e| err(CaseFault::Path(e)))?
         }
-        None => return Err(err("missing \"path\"".to_owned())),
+        Some(other) => return Err(err(CaseFault::PathNotAString(json_kind(&other)))),
+        None => return Err(err(CaseFault::NoPath)),
     };
     let mut params = BTreeMap::new();
     match map
@@ -85,45 +75,31 @@ pub fn parse_case(file: &Path, text: &str, schemas: &Schemas) -> Result<Case, Ca
         Value::Object(given) => {
             for (name, value) in given {
                 let Value::String(value) = value else {
-                    return Err(err(format!(
-                        "\"params\".{name} must be a string, not {}",
-                        json_kind(&value)
-                    )));
+                    return Err(err(CaseFault::ParamNotAString(name, json_kind(&value))));
                 };
-                if let Some(why) = unusable_segment(&value) {
-                    return Err(err(format!("\"params\".{name}: {value:?} {why}")));
+                if let Some(fault) = unusable_segment(&value) {
+                    return Err(err(CaseFault::ParamNotASegment(name, value, fault)));
                 }
                 params.insert(name, value);
             }
         }
-        other => {
-            return Err(err(format!(
-                "\"params\" must be an object, not {}",
-                json_kind(&other)
-            )));
-        }
+        other => return Err(err(CaseFault::ParamsNotAnObject(json_kind(&other)))),
     }
-    for name in template.params() {
-        if !params.contains_key(name) {
-            return Err(err(format!(
-                "\"params\" has no default for {{{name}}} of {template}"
-            )));
-        }
+    if let Some(name) = template.params().find(|p| !params.contains_key(*p)) {
+        return Err(err(CaseFault::NoDefault(
+            name.to_owned(),
+            template.to_string(),
+        )));
     }
     if let Some(extra) = params.keys().find(|k| !template.params().any(|p| p == *k)) {
-        return Err(err(format!(
-            "\"params\".{extra} is not a parameter of {template}"
+        return Err(err(CaseFault::NotAParameter(
+            extra.clone(),
+            template.to_string(),
         )));
     }
-    let body = map
-        .remove("body")
-        .ok_or_else(|| err("missing \"body\"".to_owned()))?;
-    let problems = schemas.check_request(&body);
-    if let Some(first) = problems.first() {
-        return Err(err(format!(
-            "\"body\" is not a valid createLink request: at {:?}: {}",
-            first.pointer, first.reason
-        )));
+    let body = map.remove("body").ok_or_else(|| err(CaseFault::NoBody))?;
+    if let Some(first) = schemas.check_request(&body).into_iter().next() {
+        return Err(err(CaseFault::InvalidBody(first.pointer, first.reason)));
     }
     Ok(Case {
         file: file.to_owned(),
@@ -133,56 +109,47 @@ pub fn parse_case(file: &Path, text: &str, schemas: &Schemas) -> Result<Case, Ca
     })
 }
 
-/// The `*.json` entries of a cases or variants folder, each with its text, or the error that
-/// names the entry or the folder.
-pub fn read_entries(folder: &Folder, what: &str) -> Result<Vec<(PathBuf, String)>, CaseError> {
-    let entries = folder.json_entries().map_err(|e| SetupError::File {
-        file: folder.shown(),
-        message: format!("cannot read the {what} folder: {e}"),
+/// The `*.json` entries of a cases or variants folder (`what` says which), each with its text,
+/// or the error that names the entry or the folder.
+pub fn read_entries(
+    folder: &Folder,
+    what: &'static str,
+) -> Result<Vec<(PathBuf, String)>, SetupError> {
+    let entries = folder.json_entries().map_err(|error| {
+        SetupError::in_file(&folder.shown(), FileFault::FolderUnreadable(what, error))
     })?;
     entries
         .into_iter()
         .map(|entry| match entry.text {
             Ok(text) => Ok((entry.file, text)),
-            Err(e) => Err(SetupError::File {
-                file: entry.file,
-                message: e.to_string(),
-            }),
+            Err(e) => Err(SetupError::in_file(&entry.file, FileFault::Unreadable(e))),
         })
         .collect()
 }
 
 /// Loads every `*.json` file of `dir`, sorted by file name, and rejects two cases for one template.
-pub fn load_dir(dir: &Path, schemas: &Schemas) -> Result<Vec<Case>, CaseError> {
+pub fn load_dir(dir: &Path, schemas: &Schemas) -> Result<Vec<Case>, SetupError> {
     load(&Folder::Disk(dir.to_owned()), schemas)
 }
 
 /// Loads every `*.json` file of `folder`, sorted by file name, and rejects two cases for one
 /// template.
-pub fn load(folder: &Folder, schemas: &Schemas) -> Result<Vec<Case>, CaseError> {
-    let dir_err = |message: String| SetupError::File {
-        file: folder.shown(),
-        message,
-    };
+pub fn load(folder: &Folder, schemas: &Schemas) -> Result<Vec<Case>, SetupError> {
     let files = read_entries(folder, "cases")?;
     let mut cases: Vec<Case> = Vec::with_capacity(files.len());
     let mut by_template: BTreeMap<String, PathBuf> = BTreeMap::new();
     for (file, text) in files {
         let case = parse_case(&file, &text, schemas)?;
         if let Some(first) = by_template.insert(case.template.as_str().to_owned(), file.clone()) {
-            return Err(SetupError::File {
-                file,
-                message: format!(
-                    "{} is already the path of {}; one case per documented path",
-                    case.template,
-                    first.display()
-                ),
-            });
+            return Err(SetupError::in_file(
+                &file,
+                CaseFault::SamePath(case.template.to_string(), first),
+            ));
         }
         cases.push(case);
     }
     if cases.is_empty() {
-        return Err(dir_err("no *.json case files".to_owned()));
+        return Err(SetupError::in_file(&folder.shown(), CaseFault::NoCases));
     }
     Ok(cases)
 }

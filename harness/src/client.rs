@@ -21,7 +21,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::timeout_at;
 
 use crate::budget::{Budget, FREE, Pause};
-use crate::error::SetupError;
+use crate::error::{SetupError, StartFault};
 
 use crate::config::{Config, TIMEOUT_SECS, Token};
 use crate::request::PreparedRequest;
@@ -81,10 +81,7 @@ impl Executor {
             .worker_threads(2)
             .enable_all()
             .build()
-            .map_err(|e| SetupError::Start {
-                what: "the async runtime",
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| SetupError::Start(StartFault::Runtime(e)))?;
         let loopback = config
             .base_url
             .as_ref()
@@ -109,10 +106,9 @@ impl Executor {
             // machine without a CA store (a slim CI container) runs http targets too.
             builder = builder.tls_certs_only(std::iter::empty());
         }
-        let client = builder.build().map_err(|e| SetupError::Start {
-            what: "the HTTP client",
-            reason: chain(&e),
-        })?;
+        let client = builder
+            .build()
+            .map_err(|e| SetupError::Start(StartFault::HttpClient(chain(&e))))?;
         Ok(Executor {
             handle: runtime.handle().clone(),
             runtime: Some(runtime),

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::error::SetupError;
+use crate::error::{SetupError, ShownUrl, UrlFault, VariableFault};
 use crate::folder::Folder;
 pub use crate::profile::Profile;
 pub use crate::token::{PLACEHOLDER_TOKEN, TOKEN, Token};
@@ -57,9 +57,6 @@ pub struct Config {
     pub expected_failures: Option<PathBuf>,
 }
 
-/// A configuration error always names the variable (and the file, where there is one).
-pub type ConfigError = SetupError;
-
 /// What relative paths in variables are relative to: the clone's root when cargo runs the
 /// program (`cargo test`, `cargo nextest run` and `cargo run` set `CARGO_MANIFEST_DIR` to the
 /// package, `harness/`, and the first two also make it the working directory), so a path
@@ -98,30 +95,30 @@ impl Config {
         }
     }
 
-    pub fn from_env() -> Result<Self, ConfigError> {
+    pub fn from_env() -> Result<Self, SetupError> {
         Self::from_lookup(|name| std::env::var_os(name))
     }
 
-    pub fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Result<Self, ConfigError> {
-        let text = |name: &'static str| -> Result<Option<String>, ConfigError> {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<OsString>) -> Result<Self, SetupError> {
+        let text = |name: &'static str| -> Result<Option<String>, SetupError> {
             match lookup(name) {
                 None => Ok(None),
                 Some(value) => value
                     .into_string()
                     .map(Some)
-                    .map_err(|_| ConfigError::new(name, "is not valid UTF-8")),
+                    .map_err(|_| SetupError::in_variable(name, VariableFault::NotUtf8)),
             }
         };
         let base = relative_base(&lookup);
         let path = |raw: &str| base.join(raw);
-        let folder = |variable: &'static str, raw: &str, what: &str| {
+        let folder = |variable: &'static str, raw: &str, of: &'static str| {
             let dir = path(raw);
             if dir.is_dir() {
                 Ok(Folder::Disk(dir))
             } else {
-                Err(ConfigError::new(
+                Err(SetupError::in_variable(
                     variable,
-                    format!("{} is not a directory of {what}", dir.display()),
+                    VariableFault::NotAFolder(dir, of),
                 ))
             }
         };
@@ -142,10 +139,10 @@ impl Config {
             config.profile = match raw.as_str() {
                 "documented" => Profile::Documented,
                 "graph" => Profile::Graph,
-                other => {
-                    return Err(ConfigError::new(
+                _ => {
+                    return Err(SetupError::in_variable(
                         PROFILE,
-                        format!("unknown profile {other:?}; expected \"documented\" or \"graph\""),
+                        VariableFault::UnknownProfile(raw),
                     ));
                 }
             };
@@ -171,151 +168,123 @@ impl Config {
     }
 }
 
-fn positive(variable: &'static str, raw: &str, unit: &str) -> Result<usize, ConfigError> {
+fn positive(variable: &'static str, raw: &str, unit: &'static str) -> Result<usize, SetupError> {
     match raw.trim().parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(ConfigError::new(
+        _ => Err(SetupError::in_variable(
             variable,
-            format!("expected a positive whole number of {unit}, got {raw:?}"),
+            VariableFault::NotPositive(raw.to_owned(), unit),
         )),
     }
 }
 
-pub fn parse_base_url(raw: &str) -> Result<Url, ConfigError> {
-    // The value is quoted without its userinfo, whatever else is wrong with it; and not at all
+pub fn parse_base_url(raw: &str) -> Result<Url, SetupError> {
+    // The value is held without its userinfo, whatever else is wrong with it; and not at all
     // when an '@' is left that might still belong to credentials the URL parser did not see.
     let stripped = crate::redact::strip_userinfo(raw);
     let hidden = stripped.contains('@');
-    let shown = if hidden {
-        "the value (not shown: it may hold credentials)".to_owned()
-    } else {
-        format!("{stripped:?}")
+    let err = |why| {
+        let value = if hidden {
+            ShownUrl::Hidden
+        } else {
+            ShownUrl::Quoted(stripped.clone())
+        };
+        SetupError::in_variable(BASE_URL, VariableFault::BaseUrl(value, why))
     };
-    let err = |why: &str| {
-        ConfigError::new(
-            BASE_URL,
-            format!(
-                "{shown} {why}; expected an http(s) URL such as https://graph.microsoft.com/beta"
-            ),
-        )
-    };
-    let url = Url::parse(raw.trim()).map_err(|e| err(&format!("is not a URL ({e})")))?;
+    let url = Url::parse(raw.trim()).map_err(|e| err(UrlFault::NotAUrl(e)))?;
     if !matches!(url.scheme(), "http" | "https") {
         // In `user:pw@host` the "scheme" is the user name.
-        return Err(err(&if hidden {
-            "is not an http or https URL".to_owned()
-        } else {
-            format!("has scheme {:?}", url.scheme())
-        }));
+        let scheme = (!hidden).then(|| url.scheme().to_owned());
+        return Err(err(UrlFault::Scheme(scheme)));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(err("has no host"));
+        return Err(err(UrlFault::NoHost));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(err("has a query or fragment"));
+        return Err(err(UrlFault::QueryOrFragment));
     }
     if !url.username().is_empty() || url.password().is_some() {
         // Credentials in the URL would be printed in every curl line; the token variable is the
         // place for them.
-        return Err(ConfigError::new(
+        return Err(SetupError::in_variable(
             BASE_URL,
-            "contains user credentials; pass the token in CREATELINK_TOKEN instead",
+            VariableFault::BaseUrlCredentials,
         ));
     }
     Ok(url)
 }
 
-fn parse_token(raw: String) -> Result<Token, ConfigError> {
-    // The messages never quote the value: it is a secret.
+fn parse_token(raw: String) -> Result<Token, SetupError> {
+    // The faults hold nothing of the value: it is a secret.
     if raw.is_empty() {
-        return Err(ConfigError::new(
-            TOKEN,
-            "is set but empty; unset it to use a placeholder token",
-        ));
+        return Err(SetupError::in_variable(TOKEN, VariableFault::TokenEmpty));
     }
     if !raw.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
-        return Err(ConfigError::new(
+        return Err(SetupError::in_variable(
             TOKEN,
-            "contains white space, control or non-ASCII characters, which cannot be sent in an \
-             Authorization header (the value is not shown)",
+            VariableFault::TokenNotSendable,
         ));
     }
     Ok(Token::new(raw))
 }
 
-fn read_params(path: &Path) -> Result<ParamOverrides, ConfigError> {
-    let shown = path.display();
+fn read_params(path: &Path) -> Result<ParamOverrides, SetupError> {
+    let err = |why| SetupError::in_variable(PARAMS, why);
+    let file = || path.to_owned();
     let text = crate::files::read_text(path, crate::files::CAP)
-        .map_err(|e| ConfigError::new(PARAMS, format!("{shown} {e}")))?;
+        .map_err(|error| err(VariableFault::Unreadable(file(), error)))?;
     let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| ConfigError::new(PARAMS, format!("{shown} is not valid JSON: {e}")))?;
+        .map_err(|error| err(VariableFault::ParamsNotJson(file(), error)))?;
     let serde_json::Value::Object(map) = value else {
-        return Err(ConfigError::new(
-            PARAMS,
-            format!(
-                "{shown} must hold a JSON object from parameter names to strings, not {}",
-                crate::json_text::kind(&value)
-            ),
-        ));
+        let found = crate::json_text::kind(&value);
+        return Err(err(VariableFault::ParamsNotAnObject(file(), found)));
     };
     let mut values = BTreeMap::new();
     for (key, value) in map {
-        match value {
-            serde_json::Value::String(s) => {
-                if let Some(why) = crate::template::unusable_segment(&s) {
-                    return Err(ConfigError::new(
-                        PARAMS,
-                        format!("{shown}: key {key:?}: the value {s:?} {why}"),
-                    ));
-                }
-                values.insert(key, s);
-            }
-            other => {
-                return Err(ConfigError::new(
-                    PARAMS,
-                    format!(
-                        "{shown}: key {key:?} must be a string, not {}",
-                        crate::json_text::kind(&other)
-                    ),
-                ));
-            }
+        let serde_json::Value::String(value) = value else {
+            let found = crate::json_text::kind(&value);
+            return Err(err(VariableFault::ParamNotAString(file(), key, found)));
+        };
+        if let Some(why) = crate::template::unusable_segment(&value) {
+            return Err(err(VariableFault::ParamNotASegment(
+                file(),
+                key,
+                value,
+                why,
+            )));
         }
+        values.insert(key, value);
     }
     Ok(ParamOverrides {
-        file: Some(path.to_owned()),
+        file: Some(file()),
         values,
     })
 }
 
 impl ParamOverrides {
     /// Rejects a name that no case uses, most likely a typo (`driveId` for `drivesId`).
-    pub fn check_names(&self, known: &[&str]) -> Result<(), ConfigError> {
-        for key in self.values.keys() {
-            if known.contains(&key.as_str()) {
-                continue;
-            }
-            let file = self
-                .file
-                .as_deref()
-                .map_or_else(String::new, |f| format!("{}: ", f.display()));
-            let suggestion = known
-                .iter()
-                .map(|k| (strsim::levenshtein(k, key), k))
-                .filter(|(d, _)| *d <= 2)
-                .min()
-                .map_or_else(String::new, |(_, k)| format!(" (did you mean {k:?}?)"));
-            let mut names = known.to_vec();
-            names.sort_unstable();
-            names.dedup();
-            return Err(ConfigError::new(
-                PARAMS,
-                format!(
-                    "{file}key {key:?} is not a path parameter of any case{suggestion}; known: {}",
-                    names.join(", ")
-                ),
-            ));
-        }
-        Ok(())
+    pub fn check_names(&self, known: &[&str]) -> Result<(), SetupError> {
+        let Some(key) = self.values.keys().find(|k| !known.contains(&k.as_str())) else {
+            return Ok(());
+        };
+        let suggestion = known
+            .iter()
+            .map(|k| (strsim::levenshtein(k, key), k))
+            .filter(|(d, _)| *d <= 2)
+            .min()
+            .map(|(_, k)| k.to_string());
+        let mut names: Vec<String> = known.iter().map(|k| k.to_string()).collect();
+        names.sort_unstable();
+        names.dedup();
+        Err(SetupError::in_variable(
+            PARAMS,
+            VariableFault::UnknownParam {
+                file: self.file.clone(),
+                key: key.clone(),
+                suggestion,
+                known: names,
+            },
+        ))
     }
 }
 
@@ -323,7 +292,7 @@ impl ParamOverrides {
 mod tests {
     use super::*;
 
-    fn from(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    fn from(vars: &[(&str, &str)]) -> Result<Config, SetupError> {
         let vars: Vec<(String, String)> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

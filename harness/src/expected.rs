@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::case::Case;
 use crate::config::EXPECTED_FAILURES;
-use crate::error::SetupError;
+use crate::error::{SetupError, VariableFault};
 use crate::variant::Variant;
 
 #[derive(Clone, Debug, Default)]
@@ -46,8 +46,10 @@ impl fmt::Display for Entry {
 impl ExpectedFailures {
     /// Reads and checks the file: every entry must name a case, a trial or a variant.
     pub fn load(file: &Path, cases: &[Case], variants: &[Variant]) -> Result<Self, SetupError> {
-        let text = crate::files::read_text(file, crate::files::CAP)
-            .map_err(|e| SetupError::new(EXPECTED_FAILURES, format!("{} {e}", file.display())))?;
+        let text = crate::files::read_text(file, crate::files::CAP).map_err(|error| {
+            let fault = VariableFault::Unreadable(file.to_owned(), error);
+            SetupError::in_variable(EXPECTED_FAILURES, fault)
+        })?;
         Self::parse(file, &text, cases, variants)
     }
 
@@ -84,21 +86,9 @@ impl ExpectedFailures {
             };
             let Some(listed) = listed else {
                 // A file given by mistake (a .env file) must not have its secrets echoed.
-                let shown = if entry.contains('=') {
-                    "the line (not shown: it holds an '=')".to_owned()
-                } else {
-                    format!("{entry:?}")
-                };
-                return Err(SetupError::new(
-                    EXPECTED_FAILURES,
-                    format!(
-                        "{}:{}: {shown} names no trial; write a documented path \
-                     (\"/drives/{{drivesId}}/root/createLink\"), a trial name (\"POST \
-                     /drives/{{drivesId}}/root/createLink embed\") or a variant (\"embed\")",
-                        file.display(),
-                        i + 1
-                    ),
-                ));
+                let entry = (!entry.contains('=')).then(|| entry.to_owned());
+                let fault = VariableFault::NamesNoTrial(file.to_owned(), i + 1, entry);
+                return Err(SetupError::in_variable(EXPECTED_FAILURES, fault));
             };
             entries.push((i + 1, listed));
         }

@@ -5,7 +5,6 @@
 //! is not a file. The kind is checked before the file is opened, and reading stops one byte past
 //! the cap.
 
-use std::fmt;
 use std::fs::FileType;
 use std::io::Read;
 use std::os::unix::fs::FileTypeExt;
@@ -15,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The cap for the params, expected-failures, case, variant and schema files: each is a few KiB.
 pub const CAP: u64 = 1024 * 1024;
 
-/// Why a file cannot be read; the message does not name the file, its caller does.
+/// Why a file cannot be read. Its message (in `error.rs`) does not name the file: its caller does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileError {
     /// Missing, unreadable, a dangling link or a loop of links: the system's reason.
@@ -27,21 +26,6 @@ pub enum FileError {
     },
     NotUtf8,
 }
-
-impl fmt::Display for FileError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FileError::Io(reason) => write!(f, "cannot read: {reason}"),
-            FileError::NotAFile(kind) => write!(f, "is {kind}, not a regular file"),
-            FileError::TooLarge { cap } => {
-                write!(f, "is larger than {} KiB; not read further", cap / 1024)
-            }
-            FileError::NotUtf8 => write!(f, "is not UTF-8 text"),
-        }
-    }
-}
-
-impl std::error::Error for FileError {}
 
 /// The text of the regular file at `path` (links followed), if it is at most `cap` bytes.
 pub fn read_text(path: &Path, cap: u64) -> Result<String, FileError> {

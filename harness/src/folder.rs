@@ -71,7 +71,7 @@ impl Folder {
 
     /// Every `*.json` entry, sorted by name. On disk, entries that are not readable regular
     /// files are kept, with the reason, so that they are reported instead of skipped.
-    pub fn json_entries(&self) -> Result<Vec<Entry>, String> {
+    pub fn json_entries(&self) -> std::io::Result<Vec<Entry>> {
         match self {
             Folder::BuiltIn { label, files } => Ok(files
                 .iter()
@@ -82,8 +82,8 @@ impl Folder {
                 .collect()),
             Folder::Disk(dir) => {
                 let mut paths = Vec::new();
-                for entry in std::fs::read_dir(dir).map_err(|e| e.to_string())? {
-                    let path = entry.map_err(|e| e.to_string())?.path();
+                for entry in std::fs::read_dir(dir)? {
+                    let path = entry?.path();
                     if path.extension().is_some_and(|e| e == "json") {
                         paths.push(path);
                     }

@@ -10,7 +10,7 @@ use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
 use crate::datetime::DateTimeOffset;
-use crate::error::SetupError;
+use crate::error::{FileFault, SchemaFault, SetupError};
 use crate::folder::Folder;
 use crate::json_text::{self, cut};
 use crate::profile::Profile;
@@ -50,52 +50,47 @@ pub struct Violation {
     pub rule: String,
 }
 
-/// A schema file or folder that cannot be used: [`SetupError::File`].
-pub type SchemaError = SetupError;
-
 impl Schemas {
     /// Loads every `*.json` of `dir` into one registry and compiles the three entry points.
-    pub fn load(dir: &Path) -> Result<Self, SchemaError> {
+    pub fn load(dir: &Path) -> Result<Self, SetupError> {
         Self::from_folder(&Folder::Disk(dir.to_owned()))
     }
 
     /// Loads every `*.json` of `folder` into one registry and compiles the three entry points.
-    pub fn from_folder(folder: &Folder) -> Result<Self, SchemaError> {
-        let err = |file: &Path, message: String| SetupError::File {
-            file: file.to_owned(),
-            message,
-        };
+    pub fn from_folder(folder: &Folder) -> Result<Self, SetupError> {
         let dir = folder.shown();
         let dir = dir.as_path();
         let entries = folder
             .json_entries()
-            .map_err(|e| err(dir, format!("cannot read: {e}")))?;
+            .map_err(|e| SetupError::in_file(dir, SchemaFault::FolderUnreadable(e)))?;
         let mut resources: Vec<(String, Value)> = Vec::with_capacity(entries.len());
-        for entry in &entries {
+        for entry in entries {
             let file = &entry.file;
-            let text = entry.text.as_ref().map_err(|e| err(file, e.to_string()))?;
-            let value: Value = serde_json::from_str(text)
-                .map_err(|e| err(file, format!("not valid JSON: {e}")))?;
+            let text = entry
+                .text
+                .map_err(|e| SetupError::in_file(file, FileFault::Unreadable(e)))?;
+            let value: Value = serde_json::from_str(&text)
+                .map_err(|e| SetupError::in_file(file, FileFault::NotJson(e)))?;
             let name = file.file_name().unwrap_or_default().to_string_lossy();
-            let expected_id = format!("{BASE}{name}");
-            if value.get("$id").and_then(Value::as_str) != Some(expected_id.as_str()) {
-                return Err(err(file, format!("\"$id\" must be {expected_id:?}")));
+            let expected = format!("{BASE}{name}");
+            if value.get("$id").and_then(Value::as_str) != Some(expected.as_str()) {
+                return Err(SetupError::in_file(file, SchemaFault::WrongId(expected)));
             }
-            resources.push((expected_id, value));
+            resources.push((expected, value));
         }
-        let root = |name: &str| -> Result<Value, SchemaError> {
+        let root = |name: &str| -> Result<Value, SetupError> {
             resources
                 .iter()
                 .find(|(id, _)| id.ends_with(name) && id.len() == BASE.len() + name.len())
                 .map(|(_, v)| v.clone())
-                .ok_or_else(|| err(&dir.join(name), "missing".to_owned()))
+                .ok_or_else(|| SetupError::in_file(&dir.join(name), SchemaFault::Missing))
         };
         let (envelope, permission, request) = (root(ENVELOPE)?, root(PERMISSION)?, root(REQUEST)?);
         let registry = jsonschema::Registry::new()
             .extend(resources)
             .and_then(|b| b.prepare())
-            .map_err(|e| err(dir, format!("cannot build the schema registry: {e}")))?;
-        let compile = |name: &str, schema: &Value| -> Result<Validator, SchemaError> {
+            .map_err(|e| SetupError::in_file(dir, SchemaFault::Registry(Box::new(e))))?;
+        let compile = |name: &str, schema: &Value| -> Result<Validator, SetupError> {
             jsonschema::draft202012::options()
                 // Draft 2020-12 treats "format" as an annotation unless asked to assert it.
                 .should_validate_formats(true)
@@ -104,7 +99,9 @@ impl Schemas {
                 .should_ignore_unknown_formats(false)
                 .with_registry(&registry)
                 .build(schema)
-                .map_err(|e| err(&dir.join(name), format!("invalid schema: {e}")))
+                .map_err(|e| {
+                    SetupError::in_file(&dir.join(name), SchemaFault::Invalid(Box::new(e)))
+                })
         };
         Ok(Schemas {
             envelope: compile(ENVELOPE, &envelope)?,

@@ -15,9 +15,8 @@ use std::sync::{Arc, Mutex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
 use crate::config::{Config, Profile};
-use crate::redact::Redactor;
 use crate::reference::{PREFIX, Reference};
-use crate::suite::Plan;
+use crate::suite::{Plan, setup_error};
 use tally::Tally;
 
 pub const USAGE: &str = "\
@@ -156,13 +155,7 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         Plan::load(config)
     }) {
         Ok(plan) => plan,
-        Err(message) => {
-            eprintln!(
-                "error: {}",
-                Redactor::from_env().redact(&message.to_string())
-            );
-            return ExitCode::from(2);
-        }
+        Err(e) => return setup_error(&e),
     };
     let address = SocketAddr::new(options.bind, options.port);
     let listener = match TcpListener::bind(address) {

@@ -447,8 +447,9 @@ fn write_summary(suite: &Suite) {
     }
 }
 
-/// Every setup error ends the run here: one message, redacted, and one exit code.
-fn setup_error(e: &SetupError) -> ExitCode {
+/// Every setup error ends the run here, the suite's and the reference server's: one message,
+/// redacted, and one exit code.
+pub fn setup_error(e: &SetupError) -> ExitCode {
     eprintln!("error: {}", Redactor::from_env().redact(&e.to_string()));
     ExitCode::from(SetupError::EXIT_CODE)
 }

@@ -20,52 +20,72 @@ pub enum Segment {
     Param(String),
 }
 
+/// A path template that cannot be parsed: the template as written, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TemplateError {
+    pub path: String,
+    pub fault: TemplateFault,
+}
+
+/// What is wrong with a path template; a `String` is the segment or parameter at fault. The
+/// words are in `error.rs`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TemplateFault {
+    NoLeadingSlash,
+    EmptySegment,
+    /// A segment that opens `{` and does not close it.
+    Unclosed(String),
+    /// A `{parameter}` whose name is not an ASCII letter then letters or digits.
+    BadName(String),
+    /// A parameter's name, given twice.
+    Twice(String),
+    DotSegment(String),
+    /// A literal segment with a character that a URL would not carry as written.
+    BadLiteral(String),
+    /// The last segment is not [`ACTION`].
+    NoAction,
+}
+
 impl PathTemplate {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, TemplateError> {
+        let err = |fault| TemplateError {
+            path: raw.to_owned(),
+            fault,
+        };
         let Some(rest) = raw.strip_prefix('/') else {
-            return Err(format!("path {raw:?} must start with '/'"));
+            return Err(err(TemplateFault::NoLeadingSlash));
         };
         let mut segments = Vec::new();
         let mut seen = BTreeSet::new();
         for part in rest.split('/') {
             if part.is_empty() {
-                return Err(format!("path {raw:?} has an empty segment"));
+                return Err(err(TemplateFault::EmptySegment));
             }
             if let Some(name) = part.strip_prefix('{') {
                 let Some(name) = name.strip_suffix('}') else {
-                    return Err(format!(
-                        "path {raw:?}: segment {part:?} opens '{{' but does not close it"
-                    ));
+                    return Err(err(TemplateFault::Unclosed(part.to_owned())));
                 };
                 let mut chars = name.chars();
                 let well_formed = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
                     && chars.all(|c| c.is_ascii_alphanumeric());
                 if !well_formed {
-                    return Err(format!(
-                        "path {raw:?}: parameter {part:?} must be {{name}} with an ASCII letter then letters or digits"
-                    ));
+                    return Err(err(TemplateFault::BadName(part.to_owned())));
                 }
                 if !seen.insert(name.to_owned()) {
-                    return Err(format!("path {raw:?}: parameter {{{name}}} appears twice"));
+                    return Err(err(TemplateFault::Twice(name.to_owned())));
                 }
                 segments.push(Segment::Param(name.to_owned()));
             } else if part == "." || part == ".." {
                 // URLs resolve dot-segments away: the request would leave the base URL.
-                return Err(format!(
-                    "path {raw:?}: segment {part:?} is a dot-segment, which URLs resolve away \
-                     (the request would not go to this path)"
-                ));
+                return Err(err(TemplateFault::DotSegment(part.to_owned())));
             } else if !part.bytes().all(is_literal_byte) {
-                return Err(format!(
-                    "path {raw:?}: segment {part:?} must be a literal (letters, digits and \
-                     -._~!$&'()*+,;=:@) or a whole {{parameter}}"
-                ));
+                return Err(err(TemplateFault::BadLiteral(part.to_owned())));
             } else {
                 segments.push(Segment::Literal(part.to_owned()));
             }
         }
         if segments.last() != Some(&Segment::Literal(ACTION.to_owned())) {
-            return Err(format!("path {raw:?} must end in /{ACTION}"));
+            return Err(err(TemplateFault::NoAction));
         }
         Ok(PathTemplate {
             raw: raw.to_owned(),
@@ -114,14 +134,22 @@ impl fmt::Display for PathTemplate {
     }
 }
 
-/// Why `value` cannot be a path segment, if it cannot: an empty value would merge two segments,
-/// and URL parsers treat `.` and `..` (encoded or not, per the WHATWG URL standard) as path
-/// navigation, so no encoding of them reaches the server as a segment.
-pub fn unusable_segment(value: &str) -> Option<&'static str> {
+/// Why a value cannot be a path segment (the words are in `error.rs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SegmentFault {
+    /// An empty value would merge two segments.
+    Empty,
+    /// URL parsers treat `.` and `..` (encoded or not, per the WHATWG URL standard) as path
+    /// navigation, so no encoding of them reaches the server as a segment.
+    DotSegment,
+}
+
+/// Why `value` cannot be a path segment, if it cannot.
+pub fn unusable_segment(value: &str) -> Option<SegmentFault> {
     if value.is_empty() {
-        Some("is empty; a path segment needs a value")
+        Some(SegmentFault::Empty)
     } else if value.bytes().all(|b| b == b'.') && value.len() <= 2 {
-        Some("is a dot-segment ('.' or '..'), which URLs resolve away instead of sending")
+        Some(SegmentFault::DotSegment)
     } else {
         None
     }

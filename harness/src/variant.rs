@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::case::CaseError;
+use crate::error::{Difference, SetupError, VariantFault};
 use crate::folder::Folder;
 use crate::json_text::kind as json_kind;
 use crate::schema::Schemas;
@@ -99,133 +99,81 @@ impl Variant {
     }
 }
 
+/// The members a variant file may have.
+const MEMBERS: &[&str] = &["description", "body", "rawBody", "repeat", "refusal"];
+
 /// Parses and validates one variant file's text; `name` is the file's stem.
 pub fn parse_variant(
     file: &Path,
     name: &str,
     text: &str,
     schemas: &Schemas,
-) -> Result<Variant, CaseError> {
-    let err = |message: String| crate::error::SetupError::File {
-        file: file.to_owned(),
-        message,
-    };
+) -> Result<Variant, SetupError> {
+    let err = |fault: VariantFault| SetupError::in_file(file, fault);
     let well_named = name.split('-').all(|w| {
         !w.is_empty()
             && w.bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
     });
     if !well_named {
-        return Err(err(format!(
-            "the file name {name:?} is the variant's name and must be lower-case ASCII words \
-             joined by '-', such as edit-organization.json"
-        )));
+        return Err(err(VariantFault::BadName(name.to_owned())));
     }
-    let mut map = crate::case::json_object(text).map_err(err)?;
-    const MEMBERS: [&str; 5] = ["description", "body", "rawBody", "repeat", "refusal"];
+    let mut map =
+        crate::case::json_object(text).map_err(|fault| SetupError::in_file(file, fault))?;
     if let Some(key) = map.keys().find(|k| !MEMBERS.contains(&k.as_str())) {
-        return Err(err(format!(
-            "unknown member {key:?}; a variant has {}",
-            MEMBERS.map(|m| format!("{m:?}")).join(", ")
-        )));
+        return Err(err(VariantFault::UnknownMember(key.clone(), MEMBERS)));
     }
     let description = match map.remove("description") {
         Some(Value::String(text)) if !text.trim().is_empty() => text,
-        Some(Value::String(_)) | None => {
-            return Err(err(
-                "needs a \"description\": what the variant asks, in one sentence".to_owned(),
-            ));
-        }
-        Some(other) => {
-            return Err(err(format!(
-                "\"description\" must be a string, not {}",
-                json_kind(&other)
-            )));
-        }
+        Some(Value::String(_)) | None => return Err(err(VariantFault::NoDescription)),
+        Some(other) => return Err(err(VariantFault::DescriptionNotAString(json_kind(&other)))),
     };
     let body = match (map.remove("body"), map.remove("rawBody")) {
-        (Some(_), Some(_)) => {
-            return Err(err(
-                "has both \"body\" and \"rawBody\"; a request has one body".to_owned(),
-            ));
-        }
-        (None, None) => return Err(err("missing \"body\" (or \"rawBody\")".to_owned())),
+        (Some(_), Some(_)) => return Err(err(VariantFault::TwoBodies)),
+        (None, None) => return Err(err(VariantFault::NoBody)),
         (Some(json), None) => Payload::Json(json),
         (None, Some(Value::String(text))) => {
             if serde_json::from_str::<Value>(&text).is_ok() {
-                return Err(err(
-                    "\"rawBody\" is valid JSON; write it as \"body\", or make it the text that \
-                     is not JSON that the variant sends"
-                        .to_owned(),
-                ));
+                return Err(err(VariantFault::RawBodyIsJson));
             }
             Payload::Raw(text)
         }
-        (None, Some(other)) => {
-            return Err(err(format!(
-                "\"rawBody\" must be a string, not {}",
-                json_kind(&other)
-            )));
-        }
+        (None, Some(other)) => return Err(err(VariantFault::RawBodyNotAString(json_kind(&other)))),
     };
     let repeat = match map.remove("repeat") {
         None => false,
         Some(Value::Bool(b)) => b,
-        Some(other) => {
-            return Err(err(format!(
-                "\"repeat\" must be a boolean, not {}",
-                json_kind(&other)
-            )));
-        }
+        Some(other) => return Err(err(VariantFault::RepeatNotABoolean(json_kind(&other)))),
     };
-    let valid_body = |body: &Value| -> Result<(), String> {
-        match schemas.check_request(body).first() {
-            None => Ok(()),
-            Some(v) => Err(format!("at {:?}: {}", v.pointer, v.reason)),
-        }
+    let valid_body = |body: &Value| match schemas.check_request(body).into_iter().next() {
+        None => Ok(()),
+        Some(v) => Err(VariantFault::InvalidBody(v.pointer, v.reason)),
     };
     let kind = match map.remove("refusal") {
         None => {
             let Payload::Json(body) = body else {
-                return Err(err(
-                    "\"rawBody\" is only for a refusal: a link needs a JSON \"body\"".to_owned(),
-                ));
+                return Err(err(VariantFault::RawBodyForLink));
             };
-            valid_body(&body).map_err(|why| {
-                err(format!(
-                    "\"body\" is not a valid createLink request ({why}); only a refusal sends one"
-                ))
-            })?;
+            valid_body(&body).map_err(err)?;
             Kind::Link { body, repeat }
         }
         Some(refusal) => {
             if repeat {
-                return Err(err(
-                    "\"repeat\" is for links; a refusal is sent once".to_owned()
-                ));
+                return Err(err(VariantFault::RepeatedRefusal));
             }
             let (status, authorization) = parse_refusal(refusal).map_err(err)?;
             // Exactly one respect in which the request is wrong.
-            let wrong: Vec<&str> = [
-                (!authorization).then_some("no Authorization header"),
-                matches!(body, Payload::Raw(_)).then_some("a body that is not JSON"),
+            let differences: Vec<Difference> = [
+                (!authorization).then_some(Difference::NoAuthorization),
+                matches!(body, Payload::Raw(_)).then_some(Difference::NotJson),
                 matches!(&body, Payload::Json(b) if valid_body(b).is_err())
-                    .then_some("a body that breaks schemas/request.json"),
+                    .then_some(Difference::BreaksSchema),
             ]
             .into_iter()
             .flatten()
             .collect();
-            if wrong.len() != 1 {
-                return Err(err(format!(
-                    "a refusal must differ from a good request in exactly one respect (no \
-                     Authorization header, a body that is not JSON, or a body that breaks \
-                     schemas/request.json); this one has {}",
-                    if wrong.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        wrong.join(" and ")
-                    }
-                )));
+            if differences.len() != 1 {
+                return Err(err(VariantFault::Differences(differences)));
             }
             Kind::Refusal {
                 status,
@@ -243,57 +191,41 @@ pub fn parse_variant(
 }
 
 /// `{"status": 4xx, "authorization": bool}`; `authorization` defaults to true.
-fn parse_refusal(value: Value) -> Result<(u16, bool), String> {
+fn parse_refusal(value: Value) -> Result<(u16, bool), VariantFault> {
     let Value::Object(mut map) = value else {
-        return Err(format!(
-            "\"refusal\" must be an object such as {{\"status\": 400}}, not {}",
-            json_kind(&value)
-        ));
+        return Err(VariantFault::RefusalNotAnObject(json_kind(&value)));
     };
     if let Some(key) = map
         .keys()
         .find(|k| !matches!(k.as_str(), "status" | "authorization"))
     {
-        return Err(format!(
-            "\"refusal\" has an unknown member {key:?}; it has \"status\" and \"authorization\""
-        ));
+        return Err(VariantFault::RefusalMember(key.clone()));
     }
     let status = match map.remove("status") {
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .filter(|s| (400..500).contains(s))
-            .map(|s| s as u16)
-            .ok_or_else(|| format!("\"refusal\".status must be a 4xx status code, not {n}"))?,
-        Some(other) => {
-            return Err(format!(
-                "\"refusal\".status must be a number, not {}",
-                json_kind(&other)
-            ));
-        }
-        None => return Err("\"refusal\" needs a \"status\"".to_owned()),
+        Some(Value::Number(n)) => match n.as_u64().filter(|s| (400..500).contains(s)) {
+            Some(s) => s as u16,
+            None => return Err(VariantFault::StatusNot4xx(n)),
+        },
+        Some(other) => return Err(VariantFault::StatusNotANumber(json_kind(&other))),
+        None => return Err(VariantFault::NoStatus),
     };
     let authorization = match map.remove("authorization") {
         None => true,
         Some(Value::Bool(b)) => b,
-        Some(other) => {
-            return Err(format!(
-                "\"refusal\".authorization must be a boolean, not {}",
-                json_kind(&other)
-            ));
-        }
+        Some(other) => return Err(VariantFault::AuthorizationNotABoolean(json_kind(&other))),
     };
     Ok((status, authorization))
 }
 
 /// Loads every `*.json` file of `dir`, sorted by name. A missing folder means no variants, so a
 /// folder of generated cases runs its base trials only.
-pub fn load_dir(dir: &Path, schemas: &Schemas) -> Result<Vec<Variant>, CaseError> {
+pub fn load_dir(dir: &Path, schemas: &Schemas) -> Result<Vec<Variant>, SetupError> {
     load(&Folder::Disk(dir.to_owned()), schemas)
 }
 
 /// Loads every `*.json` file of `folder` (a cases folder's [`Folder::variants`]), sorted by
 /// name; none when the folder is missing.
-pub fn load(folder: &Folder, schemas: &Schemas) -> Result<Vec<Variant>, CaseError> {
+pub fn load(folder: &Folder, schemas: &Schemas) -> Result<Vec<Variant>, SetupError> {
     if !folder.exists() {
         return Ok(Vec::new());
     }
