@@ -272,7 +272,7 @@ impl Display for VariableFault {
                 "contains white space, control or non-ASCII characters, which cannot be sent in \
                  an Authorization header (the value is not shown)"
             ),
-            Unreadable(file, error) => write!(f, "{} {error}", file.display()),
+            Unreadable(file, error) => write!(f, "{}: {error}", file.display()),
             ParamsNotJson(file, error) => {
                 write!(f, "{} is not valid JSON: {error}", file.display())
             }
@@ -550,9 +550,14 @@ impl Display for Difference {
 impl Display for SchemaFault {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
-            SchemaFault::FolderUnreadable(error) => write!(f, "cannot read: {error}"),
+            SchemaFault::FolderUnreadable(error) => {
+                write!(f, "cannot read the schemas folder: {error}")
+            }
             SchemaFault::WrongId(expected) => write!(f, "\"$id\" must be {expected:?}"),
-            SchemaFault::Missing => write!(f, "missing"),
+            SchemaFault::Missing => write!(
+                f,
+                "missing; a schemas folder needs envelope.json, permission.json and request.json"
+            ),
             SchemaFault::Registry(error) => write!(f, "cannot build the schema registry: {error}"),
             SchemaFault::Invalid(error) => write!(f, "invalid schema: {error}"),
         }
