@@ -13,6 +13,7 @@ mod common;
 
 use std::sync::OnceLock;
 
+use common::Rows;
 use common::model::{Kind, NAMESPACE, PERMISSION, Place, REQUEST, model, wrong_values};
 use createlink::config::{Profile, repo_dir};
 use createlink::schema::{Schemas, Violation};
@@ -78,35 +79,6 @@ fn passes(root: &str, instance: &Value) -> Result<(), String> {
     match violations(root, instance).as_slice() {
         [] => Ok(()),
         other => Err(format!("expected no problem, got {other:?}")),
-    }
-}
-
-/// A table's outcome: how many rows ran, and what each failed row says.
-#[derive(Default)]
-struct Rows {
-    count: usize,
-    failures: Vec<String>,
-}
-
-impl Rows {
-    fn check(&mut self, row: impl FnOnce() -> String, outcome: Result<(), String>) {
-        self.count += 1;
-        if let Err(e) = outcome {
-            self.failures.push(format!("{}: {e}", row()));
-        }
-    }
-
-    /// Panics listing every failed row.
-    #[track_caller]
-    fn hold(self) {
-        assert!(self.count > 0, "no rows");
-        let n = self.failures.len();
-        assert!(
-            n == 0,
-            "{n} of {} rows wrong:\n{}",
-            self.count,
-            self.failures.join("\n")
-        );
     }
 }
 

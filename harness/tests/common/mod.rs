@@ -256,3 +256,37 @@ pub fn write_all(stream: &mut TcpStream, bytes: &[u8]) {
     let _ = stream.write_all(bytes);
     let _ = stream.flush();
 }
+
+/// A table's outcome: how many rows ran, and what each failed row says.
+#[derive(Default)]
+pub struct Rows {
+    count: usize,
+    failures: Vec<String>,
+}
+
+impl Rows {
+    /// How many rows ran so far.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    pub fn check(&mut self, row: impl FnOnce() -> String, outcome: Result<(), String>) {
+        self.count += 1;
+        if let Err(e) = outcome {
+            self.failures.push(format!("{}: {e}", row()));
+        }
+    }
+
+    /// Panics listing every failed row.
+    #[track_caller]
+    pub fn hold(self) {
+        assert!(self.count > 0, "no rows");
+        let n = self.failures.len();
+        assert!(
+            n == 0,
+            "{n} of {} rows wrong:\n{}",
+            self.count,
+            self.failures.join("\n")
+        );
+    }
+}
