@@ -3,7 +3,6 @@
 //! Parsing takes a lookup function instead of reading the process environment directly, so every
 //! error path is testable without touching global state.
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::num::NonZeroUsize;
 use std::path::{Path, PathBuf};
@@ -13,11 +12,11 @@ use reqwest::Url;
 
 use crate::error::{SetupError, ShownUrl, UrlFault, VariableFault};
 use crate::folder::Folder;
+pub use crate::params::{PARAMS, ParamOverrides};
 pub use crate::profile::Profile;
 pub use crate::token::{PLACEHOLDER_TOKEN, TOKEN, Token};
 
 pub const BASE_URL: &str = "CREATELINK_BASE_URL";
-pub const PARAMS: &str = "CREATELINK_PARAMS";
 pub const TIMEOUT_SECS: &str = "CREATELINK_TIMEOUT_SECS";
 pub const PROFILE: &str = "CREATELINK_PROFILE";
 pub const CONCURRENCY: &str = "CREATELINK_CONCURRENCY";
@@ -31,14 +30,6 @@ pub const SUMMARY: &str = "CREATELINK_SUMMARY";
 /// of cases opens no more sockets or threads than this.
 pub const DEFAULT_CONCURRENCY: usize = 64;
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Path-parameter values from `CREATELINK_PARAMS`. Names are checked against the loaded cases
-/// later, by [`ParamOverrides::check_names`], since only the cases know which names exist.
-#[derive(Clone, Debug, Default)]
-pub struct ParamOverrides {
-    pub file: Option<PathBuf>,
-    pub values: BTreeMap<String, String>,
-}
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -130,7 +121,7 @@ impl Config {
             config.token = parse_token(raw)?;
         }
         if let Some(raw) = text(PARAMS)? {
-            config.params = read_params(&path(&raw))?;
+            config.params = ParamOverrides::read(&path(&raw))?;
         }
         if let Some(raw) = text(TIMEOUT_SECS)? {
             config.timeout = Duration::from_secs(positive(TIMEOUT_SECS, &raw, "seconds")? as u64);
@@ -226,66 +217,6 @@ fn parse_token(raw: String) -> Result<Token, SetupError> {
         ));
     }
     Ok(Token::new(raw))
-}
-
-fn read_params(path: &Path) -> Result<ParamOverrides, SetupError> {
-    let err = |why| SetupError::in_variable(PARAMS, why);
-    let file = || path.to_owned();
-    let text = crate::files::read_text(path, crate::files::CAP)
-        .map_err(|error| err(VariableFault::Unreadable(file(), error)))?;
-    let value: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|error| err(VariableFault::ParamsNotJson(file(), error)))?;
-    let serde_json::Value::Object(map) = value else {
-        let found = crate::json_text::kind(&value);
-        return Err(err(VariableFault::ParamsNotAnObject(file(), found)));
-    };
-    let mut values = BTreeMap::new();
-    for (key, value) in map {
-        let serde_json::Value::String(value) = value else {
-            let found = crate::json_text::kind(&value);
-            return Err(err(VariableFault::ParamNotAString(file(), key, found)));
-        };
-        if let Some(why) = crate::template::unusable_segment(&value) {
-            return Err(err(VariableFault::ParamNotASegment(
-                file(),
-                key,
-                value,
-                why,
-            )));
-        }
-        values.insert(key, value);
-    }
-    Ok(ParamOverrides {
-        file: Some(file()),
-        values,
-    })
-}
-
-impl ParamOverrides {
-    /// Rejects a name that no case uses, most likely a typo (`driveId` for `drivesId`).
-    pub fn check_names(&self, known: &[&str]) -> Result<(), SetupError> {
-        let Some(key) = self.values.keys().find(|k| !known.contains(&k.as_str())) else {
-            return Ok(());
-        };
-        let suggestion = known
-            .iter()
-            .map(|k| (strsim::levenshtein(k, key), k))
-            .filter(|(d, _)| *d <= 2)
-            .min()
-            .map(|(_, k)| k.to_string());
-        let mut names: Vec<String> = known.iter().map(|k| k.to_string()).collect();
-        names.sort_unstable();
-        names.dedup();
-        Err(SetupError::in_variable(
-            PARAMS,
-            VariableFault::UnknownParam {
-                file: self.file.clone(),
-                key: key.clone(),
-                suggestion,
-                known: names,
-            },
-        ))
-    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@
 //!
 //! Modules, bottom-up: leaves hold data types and pure rules ([`profile`], [`token`],
 //! [`template`], [`media_type`], [`datetime`], [`json_text`], [`duplicate_members`],
-//! [`files`], [`budget`], [`limits`], [`trial`]); above them loading ([`folder`], [`config`],
+//! [`files`], [`budget`], [`limits`], [`trial`]); above them loading ([`folder`], [`config`], [`params`],
 //! [`schema`], [`case`], [`variant`], [`expected`]), the verdict ([`behaviour`], [`verdict`]),
 //! the request and the client ([`request`], [`client`]), the reference server ([`reference`](mod@reference),
 //! [`serve`]), the words ([`report`], [`redact`], [`summary`]), and the suite loop on top
@@ -40,6 +40,7 @@ pub mod folder;
 pub mod json_text;
 pub mod limits;
 pub mod media_type;
+pub mod params;
 pub mod profile;
 pub mod redact;
 pub mod reference;
