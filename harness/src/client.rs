@@ -92,6 +92,9 @@ impl Executor {
             // No reqwest timeout: the exchange keeps its own deadline, which stops while it
             // waits for the memory budget (see `budget`).
             .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+            // Sockets kept for reuse count against the descriptor limit (`limits`): at most one
+            // per request in flight.
+            .pool_max_idle_per_host(config.concurrency())
             .tcp_nodelay(true);
         if loopback {
             // A proxy from the environment must not intercept the built-in or a local server.
@@ -292,6 +295,13 @@ impl Sender {
                  SSL_CERT_FILE to its PEM file or SSL_CERT_DIR to a folder of PEM files",
                 chain(e)
             )
+        } else if e.is_connect() && out_of_descriptors(e) {
+            format!(
+                "cannot connect to {target}: the harness ran out of file descriptors (ulimit -n), \
+                 which is not the target's fault; raise ulimit -n or lower \
+                 CREATELINK_CONCURRENCY: {}",
+                chain(e)
+            )
         } else if e.is_connect() {
             format!("cannot connect to {target}: {}", chain(e))
         } else if e.is_body() || e.is_decode() {
@@ -320,6 +330,21 @@ fn authorization(token: &Token) -> HeaderValue {
         .unwrap_or_else(|_| HeaderValue::from_static("Bearer invalid-token"));
     value.set_sensitive(true);
     value
+}
+
+/// Whether the error is this process's own descriptor limit (EMFILE, ENFILE).
+fn out_of_descriptors(e: &reqwest::Error) -> bool {
+    let mut source = e.source();
+    while let Some(s) = source {
+        let code = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(std::io::Error::raw_os_error);
+        if matches!(code, Some(libc::EMFILE | libc::ENFILE)) {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// The error's sources, outermost first, each said once (hyper repeats its inner errors).

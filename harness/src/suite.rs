@@ -325,7 +325,7 @@ pub fn main() -> ExitCode {
         println!("{}", report::HELP);
     }
     let mut args = Arguments::from_args();
-    let plan = match Config::from_env().and_then(Plan::load) {
+    let mut plan = match Config::from_env().and_then(Plan::load) {
         Ok(plan) => plan,
         Err(e) => return setup_error(&e),
     };
@@ -364,18 +364,23 @@ pub fn main() -> ExitCode {
         Some(n) => (n, "--test-threads"),
         None => (plan.config.concurrency(), CONCURRENCY),
     };
-    let (concurrency, lowered) = limits::cap_concurrency(wanted, if built_in { 2 } else { 1 });
+    // A request in flight holds a socket, and the client keeps up to one idle socket a request
+    // for reuse; with the built-in server both ends of each are in this process.
+    let (concurrency, lowered) = limits::cap_concurrency(wanted, if built_in { 4 } else { 2 });
     if let Some(limit) = lowered {
         eprintln!(
             "createlink conformance: {source} lowered from {wanted} to {concurrency}: the \
-             descriptor limit (ulimit -n) is {limit}, one per request in flight{}",
+             descriptor limit (ulimit -n) is {limit}, two per request in flight (its socket and \
+             one kept for reuse){}",
             if built_in {
-                ", two with the built-in server"
+                ", four with the built-in server"
             } else {
                 ""
             }
         );
     }
+    // The client keeps no more idle sockets than there are requests in flight.
+    plan.config.concurrency = std::num::NonZeroUsize::new(concurrency);
     let suite = match Suite::from_plan(plan) {
         Ok(suite) => Arc::new(suite),
         Err(e) => return setup_error(&e),

@@ -553,7 +553,7 @@ fn a_concurrency_past_the_descriptor_limit_is_lowered_not_blamed_on_the_target()
     assert_eq!(out.status.code(), Some(0), "{shown}");
     assert!(shown.contains(&tally(0)), "{shown}");
     assert!(
-        shown.contains("CREATELINK_CONCURRENCY lowered from 1000000 to 48: the descriptor limit (ulimit -n) is 160"),
+        shown.contains("CREATELINK_CONCURRENCY lowered from 1000000 to 24: the descriptor limit (ulimit -n) is 160"),
         "{shown}"
     );
 }
