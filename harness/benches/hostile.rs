@@ -6,15 +6,18 @@
 //! 3. An endless fast stream of `103 Early Hints` on the 23 cases, `CREATELINK_TIMEOUT_SECS=1`.
 
 mod common;
+// The raw loopback target of the harness's own tests (one thread a connection, the request read
+// before `answer` writes).
+#[path = "../tests/common/mod.rs"]
+mod tests_common;
 
-use common::generate_cases;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use common::{generate_cases, status_max, suite_command, wait4};
+use std::io::Write;
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-const BIN: &str = env!("CARGO_BIN_EXE_createlink-conformance");
+use std::process::Stdio;
+use std::time::Instant;
+use tests_common::raw_target as target;
 
 fn main() {
     let work = std::env::temp_dir().join(format!("createlink-hostile-{}", std::process::id()));
@@ -51,15 +54,10 @@ fn main() {
     std::fs::remove_dir_all(&work).ok();
 }
 
-// The child is reaped by wait4, which also gives its peak memory.
+// The child is reaped by wait4.
 #[allow(clippy::zombie_processes)]
 fn run(name: &str, base: &str, cases: Option<&Path>, n: usize, timeout: &str) {
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("CREATELINK_") {
-            cmd.env_remove(k);
-        }
-    }
+    let mut cmd = suite_command();
     if let Some(dir) = cases {
         cmd.env("CREATELINK_CASES", dir);
     }
@@ -74,89 +72,31 @@ fn run(name: &str, base: &str, cases: Option<&Path>, n: usize, timeout: &str) {
         .spawn()
         .expect("start the suite");
     let pid = child.id() as libc::pid_t;
-    // wait4's ru_maxrss would count this process's memory at fork time too (it survives exec);
-    // the child's own high-water mark is VmHWM, read until it exits.
-    let sampler = std::thread::spawn(move || peak_kib(pid));
-    let mut status = 0;
-    // SAFETY: rusage is plain data; wait4 fills it in for our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(reaped, pid, "wait4 failed");
+    let sampler = std::thread::spawn(move || status_max(pid, ["VmHWM:"]));
+    let (status, _) = wait4(pid);
+    let [peak_kib] = sampler.join().unwrap();
     println!(
-        "| {name} | {n} | {timeout} s | {:.2} s | {:.1} MiB | {} |",
+        "| {name} | {n} | {timeout} s | {:.2} s | {:.1} MiB | {status} |",
         start.elapsed().as_secs_f64(),
-        sampler.join().unwrap() as f64 / 1024.0,
-        libc::WEXITSTATUS(status)
+        peak_kib as f64 / 1024.0,
     );
-}
-
-/// The highest VmHWM `/proc/<pid>/status` showed while the process ran, in KiB.
-fn peak_kib(pid: libc::pid_t) -> u64 {
-    let mut max = 0;
-    while let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-        if let Some(kib) = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmHWM:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        {
-            max = max.max(kib);
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    max
-}
-
-/// A raw loopback target: `answer` writes to each connection, on its own thread, after the
-/// request has been read. Stops with the bench process.
-fn target(answer: fn(&mut TcpStream)) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}/beta", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten() {
-            std::thread::spawn(move || {
-                read_request(&mut stream);
-                answer(&mut stream);
-            });
-        }
-    });
-    url
-}
-
-fn read_request(stream: &mut TcpStream) {
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok();
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    while let Ok(n @ 1..) = stream.read(&mut chunk) {
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let length = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            if buf.len() >= end + 4 + length {
-                return;
-            }
-        }
-    }
 }
 
 fn huge_invalid_string(stream: &mut TcpStream) {
     // One body for every connection, so the target's own memory stays small.
     static BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let body = BODY.get_or_init(|| format!("{{\"value\": \"{}\"}}", "x".repeat(15 << 20)));
-    let head = format!(
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(body.as_bytes());
+    json_answer(stream, body);
 }
 
 fn many_tiny_values(stream: &mut TcpStream) {
     static BODY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let body = BODY.get_or_init(|| format!("[{}0]", "0,".repeat((16 << 20) / 2 - 2)));
+    json_answer(stream, body);
+}
+
+/// A 200 answer with a JSON `body`; the connection closes after it.
+fn json_answer(stream: &mut TcpStream, body: &str) {
     let head = format!(
         "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()

@@ -5,7 +5,7 @@
 //!    by D.
 //! 2. Overhead: the whole suite against the built-in reference server.
 //! 3. Scale: 23, 230 and 2,300 generated cases (base trials only) against the delaying target.
-//! 4. Memory: the peak resident memory of the suite process in each run.
+//! 4. Memory: the peak resident memory (VmHWM) of the suite process in each run.
 //! 5. Build: a cold `cargo test --test conformance --no-run` and a cold
 //!    `cargo install --locked --path harness`, each into an empty target directory (skip both
 //!    with `-- --skip-build`).
@@ -15,7 +15,7 @@
 
 mod common;
 
-use common::generate_cases;
+use common::{generate_cases, status_max, suite_command, wait4};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
@@ -28,7 +28,6 @@ use createlink::reference::Reference;
 use wiremock::Request;
 use wiremock::http::{HeaderMap, HeaderName, HeaderValue, Method};
 
-const BIN: &str = env!("CARGO_BIN_EXE_createlink-conformance");
 const DELAY: Duration = Duration::from_millis(300);
 /// Runs per figure; the median is reported.
 const REPEAT: usize = 5;
@@ -132,18 +131,12 @@ fn row(name: &str, cases: usize, run: &Run, ideal: Option<Duration>) {
 }
 
 /// Runs the suite program once and checks that every case passed.
-// The child is reaped by wait4 below, which also gives its peak memory.
+// The child is reaped by wait4 below.
 #[allow(clippy::zombie_processes)]
 fn run_suite(target: &DelayTarget, vars: &[(&str, &str)], cases: usize) -> Run {
     target.reset();
-    let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("CREATELINK_") {
-            cmd.env_remove(k);
-        }
-    }
     let start = Instant::now();
-    let mut child = cmd
+    let mut child = suite_command()
         .envs(vars.iter().copied())
         .args(["--format", "terse"])
         .stdout(Stdio::piped())
@@ -157,8 +150,8 @@ fn run_suite(target: &DelayTarget, vars: &[(&str, &str)], cases: usize) -> Run {
         stdout.read_to_string(&mut out).ok();
         out
     });
-    let sampler = std::thread::spawn(move || max_threads(pid));
-    let (status, rusage) = wait4(pid);
+    let sampler = std::thread::spawn(move || status_max(pid, ["VmHWM:", "Threads:"]));
+    let (status, _) = wait4(pid);
     let wall = start.elapsed();
     let out = reader.join().unwrap();
     let expected = format!("{cases} passed; 0 failed");
@@ -166,41 +159,13 @@ fn run_suite(target: &DelayTarget, vars: &[(&str, &str)], cases: usize) -> Run {
         status == 0 && out.contains(&expected),
         "the suite did not pass:\n{out}"
     );
+    let [peak_rss_kib, max_threads] = sampler.join().unwrap();
     Run {
         wall,
-        peak_rss_kib: rusage.ru_maxrss as u64,
-        max_threads: sampler.join().unwrap(),
+        peak_rss_kib,
+        max_threads: max_threads as usize,
         max_in_flight: target.max_in_flight.load(Ordering::SeqCst),
     }
-}
-
-/// Waits for `pid` and returns its exit code and resource usage (peak RSS in KiB on Linux).
-fn wait4(pid: libc::pid_t) -> (i32, libc::rusage) {
-    let mut status = 0;
-    // SAFETY: rusage is plain data; wait4 fills it in for our own child.
-    let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
-    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut rusage) };
-    assert_eq!(reaped, pid, "wait4 failed");
-    (libc::WEXITSTATUS(status), rusage)
-}
-
-/// The most threads `/proc/<pid>/status` showed while the process ran.
-fn max_threads(pid: libc::pid_t) -> usize {
-    let mut max = 0;
-    while let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-        if status.contains("State:\tZ") {
-            break;
-        }
-        if let Some(n) = status
-            .lines()
-            .find_map(|l| l.strip_prefix("Threads:"))
-            .and_then(|n| n.trim().parse().ok())
-        {
-            max = max.max(n);
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    max
 }
 
 /// The two cold builds a user or a CI job without a cache waits for, each into an empty target

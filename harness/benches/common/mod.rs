@@ -1,6 +1,9 @@
-//! What the benchmarks share.
+//! What the benchmarks share: generated cases, and the suite program started as a child whose
+//! exit code, peak memory and thread count are read.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
 
 /// `n` cases made from the documented ones, each under its own prefix (`/{prefix}{k}`) so
 /// templates stay distinct. No variants: the folder runs base trials only.
@@ -21,4 +24,52 @@ pub fn generate_cases(to: &Path, n: usize, prefix: &str) -> PathBuf {
         std::fs::write(to.join(format!("case-{i:05}.json")), case.to_string()).unwrap();
     }
     to.to_owned()
+}
+
+/// The suite program built by this bench's profile, with none of this process's `CREATELINK_*`
+/// settings: each run sets its own.
+pub fn suite_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_createlink-conformance"));
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("CREATELINK_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd
+}
+
+/// Waits for `pid`, a child of this process, and returns its exit code and resource usage (CPU
+/// time of it and of the descendants it reaped; peak RSS in KiB on Linux).
+pub fn wait4(pid: libc::pid_t) -> (i32, libc::rusage) {
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 fills it in for our own child.
+    let mut rusage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut rusage) };
+    assert_eq!(reaped, pid, "wait4 failed");
+    (libc::WEXITSTATUS(status), rusage)
+}
+
+/// The highest numbers the lines of `/proc/<pid>/status` showed after each of `fields`
+/// (`"Threads:"`, or `"VmHWM:"` in KiB) while the process ran, sampled every 2 ms until it exits.
+///
+/// For peak memory, VmHWM rather than wait4's `ru_maxrss`: that counts this process's memory at
+/// fork time too (it survives exec).
+pub fn status_max<const N: usize>(pid: libc::pid_t, fields: [&str; N]) -> [u64; N] {
+    let mut max = [0; N];
+    while let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
+        if status.contains("State:\tZ") {
+            break;
+        }
+        for (field, max) in fields.iter().zip(&mut max) {
+            if let Some(n) = status
+                .lines()
+                .find_map(|l| l.strip_prefix(field))
+                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            {
+                *max = n.max(*max);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    max
 }
