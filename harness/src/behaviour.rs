@@ -14,33 +14,24 @@ use crate::json_text::cut;
 /// Values are shown in reports up to this many characters.
 const SHOWN: usize = 200;
 
+/// A behaviour rule. What each says and where it is written down are [`Rule::statement`] and
+/// [`Rule::source`], the words its report prints, so they are said once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rule {
-    /// `link.type` is the requested `type`. Source: every example of driveitem-createlink.
     LinkType,
-    /// `link.scope` is the requested `scope`. Source: as for `LinkType`.
     LinkScope,
-    /// `roles` follows `link.type`: view → read, edit → write, embed → read. Source: the
-    /// sharingLink resource's table of link types.
     Roles,
-    /// An embed link carries its `<iframe>` in `link.webHtml`. Source: the sharingLink resource.
     EmbedHtml,
-    /// `link.webUrl` is an absolute http(s) URL. Source: the sharingLink resource ("a URL that
-    /// opens the item in the browser"); every real answer has one.
+    /// Every real answer has one: the URL that opens the item in the browser.
     WebUrl,
-    /// `id` is a non-empty string. Source: the permission resource (`id` is the key).
     Id,
-    /// `expirationDateTime` is the requested instant. Source: the permission resource and
-    /// driveitem-createlink's `expirationDateTime` parameter.
+    /// Compared as instants, so another offset or precision of the same instant passes.
     Expiration,
-    /// `hasPassword` is true when a password was sent, else false, null or absent. Source: the
-    /// permission resource.
+    /// False, null or absent all mean "no password".
     HasPassword,
-    /// A repeated request returns the same link (same `id`, same `link.webUrl`). Source:
-    /// driveitem-createlink: "the existing sharing link will be returned".
+    /// Same `id` and same `link.webUrl`.
     SameLink,
-    /// A refusal is `{"error": {"code": <non-empty string>, "message": <string>}}`. Source:
-    /// Graph's "Error responses" page.
+    /// `{"error": {"code": <non-empty string>, "message": <string>}}`.
     ErrorShape,
 }
 
