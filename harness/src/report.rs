@@ -235,8 +235,8 @@ pub fn status_line(status: u16) -> String {
 pub const HELP: &str = "\
 createlink-conformance: the conformance suite for Microsoft Graph's createLink (beta).
 
-Runs 13 trials on each of the API document's 23 paths against CREATELINK_BASE_URL, or against
-the built-in reference server when it is unset. `createlink-conformance serve` runs that server
+Runs 20 trials on each of 29 paths (the seed API document's 23, the published pages' 6)
+against CREATELINK_BASE_URL, or against the built-in reference server when it is unset. `createlink-conformance serve` runs that server
 on its own (see `serve --help`).
 
 Variables (all optional):
@@ -244,7 +244,9 @@ Variables (all optional):
   CREATELINK_TOKEN              bearer token sent with each request; never printed
   CREATELINK_PARAMS             JSON file of path-parameter values
   CREATELINK_TIMEOUT_SECS       deadline of each exchange, in seconds (default 30)
-  CREATELINK_PROFILE            documented (default) or graph
+  CREATELINK_PROFILE            documented (default) or graph (the published pages, the SDKs)
+  CREATELINK_SERVICE            any (default), personal or business: what that service lacks
+                                is not sent, and its trials show as ignored with the reason
   CREATELINK_EXPECTED_FAILURES  file of known failures: paths, trial names or variants
   CREATELINK_CONCURRENCY        most requests in flight (default 64)
   CREATELINK_CASES              folder of case files instead of the built-in ones

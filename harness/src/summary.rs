@@ -24,9 +24,14 @@ pub fn render(heading: &str, cases: &[Case], variants: &[Variant], results: &[Re
     let by_id: BTreeMap<TrialId, &Result> = results.iter().map(|r| (r.id, r)).collect();
     let count = |v: Verdict| results.iter().filter(|r| r.verdict == v).count();
     let mut out = String::new();
+    let not_offered = match count(Verdict::NotOffered) {
+        0 => String::new(),
+        n => format!(", {n} not sent (not on this service)"),
+    };
     let _ = writeln!(
         out,
-        "## createLink conformance: {} passed, {} failed, {} expected failures\n\n{heading}\n",
+        "## createLink conformance: {} passed, {} failed, {} expected failures{not_offered}\n\n\
+         {heading}\n",
         count(Verdict::Pass),
         count(Verdict::Fail),
         count(Verdict::ExpectedFailure)
@@ -45,6 +50,7 @@ pub fn render(heading: &str, cases: &[Case], variants: &[Variant], results: &[Re
                 Some(Verdict::Pass) => "pass",
                 Some(Verdict::Fail) => "**fail**",
                 Some(Verdict::ExpectedFailure) => "expected failure",
+                Some(Verdict::NotOffered) => "not on this service",
                 None => "not run",
             };
             let _ = write!(out, " {cell} |");
@@ -55,7 +61,7 @@ pub fn render(heading: &str, cases: &[Case], variants: &[Variant], results: &[Re
     let failed: Vec<&Result> = by_id
         .values()
         .copied()
-        .filter(|r| r.verdict != Verdict::Pass)
+        .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::NotOffered))
         .collect();
     if !failed.is_empty() {
         out.push_str("\n### First problems\n\n");
