@@ -183,6 +183,8 @@ pub enum SchemaFault {
     Missing,
     Registry(Box<jsonschema::ReferencingError>),
     Invalid(Box<jsonschema::ValidationError<'static>>),
+    /// `graphTypes.json` without a `knownTypes` array of strings.
+    KnownTypes,
 }
 
 #[derive(Debug)]
@@ -610,6 +612,10 @@ impl Display for SchemaFault {
             ),
             SchemaFault::Registry(error) => write!(f, "cannot build the schema registry: {error}"),
             SchemaFault::Invalid(error) => write!(f, "invalid schema: {error}"),
+            SchemaFault::KnownTypes => write!(
+                f,
+                "\"knownTypes\" must be an array of type names such as \"microsoft.graph.user\""
+            ),
         }
     }
 }

@@ -747,7 +747,11 @@ fn serve_refuses_what_its_service_lacks_citing_the_page() {
         stopped.stderr
     );
     // The summary counts the refusals under their own rule.
-    assert!(stopped.stderr.contains("      2  service "), "{}", stopped.stderr);
+    assert!(
+        stopped.stderr.contains("      2  service "),
+        "{}",
+        stopped.stderr
+    );
 
     let business = Server::start(&[("CREATELINK_SERVICE", "business")], &[]);
     let got = client.send(&business, &good(PATH, json!({"type": "embed"})));
