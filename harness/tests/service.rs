@@ -192,6 +192,20 @@ fn a_run_against_one_service_sends_nothing_that_service_lacks() {
             }
         }
         assert_eq!(ignored, expected, "{}", service.name());
+        // The Markdown summary counts them apart, and lists none as a problem.
+        let summary = suite.summary();
+        for needle in [
+            format!(
+                "{} passed, 0 failed, 0 expected failures, {} not sent (not on this service)",
+                suite.trials().len() - expected.len(),
+                expected.len()
+            ),
+            format!("service `{}`", service.name()),
+            "| not on this service |".to_owned(),
+        ] {
+            assert!(summary.contains(&needle), "{needle:?}:\n{summary}");
+        }
+        assert!(!summary.contains("### First problems"), "{summary}");
         let sent = suite.trials().len() - expected.len();
         let requests: usize = suite
             .trials()
