@@ -263,3 +263,34 @@ fn case_folder_entries_that_are_not_files_are_reported() {
         std::fs::remove_dir_all(&dir).ok();
     }
 }
+
+/// `CREATELINK_PARAMS` knows the published pages' parameter names: a value given once is used by
+/// every case whose template has that name, and by no other.
+#[test]
+fn the_params_file_knows_the_published_names() {
+    let dir = createlink::files::TempDir::new("published-params");
+    let file = dir.join("params.json");
+    std::fs::write(
+        &file,
+        r#"{"itemId": "01MYITEM", "listItemId": "42", "userId": "me-too", "driveId": "b!mine"}"#,
+    )
+    .unwrap();
+    let config = Config::from_lookup(|name| match name {
+        "CREATELINK_PARAMS" => Some(file.clone().into_os_string()),
+        _ => None,
+    })
+    .unwrap();
+    let suite = Suite::new(config).unwrap();
+    let mut with_item = 0;
+    for case in suite.cases() {
+        let path = suite.request(case).url.path().to_owned();
+        let has = |name: &str| case.template.params().any(|p| p == name);
+        assert_eq!(has("itemId"), path.contains("/items/01MYITEM/"), "{path}");
+        assert_eq!(has("listItemId"), path.contains("/items/42/"), "{path}");
+        assert_eq!(has("userId"), path.contains("/users/me-too/"), "{path}");
+        assert_eq!(has("driveId"), path.contains("/drives/b!mine/"), "{path}");
+        with_item += usize::from(has("itemId"));
+    }
+    assert_eq!(with_item, 5);
+    std::fs::remove_dir_all(&dir).ok();
+}
