@@ -146,6 +146,7 @@ fn configuration_errors_stop_the_run_naming_the_variable() {
         ),
         ("CREATELINK_TIMEOUT_SECS", "0", "CREATELINK_TIMEOUT_SECS"),
         ("CREATELINK_PROFILE", "live", "CREATELINK_PROFILE"),
+        ("CREATELINK_SERVICE", "sharepoint", "\"sharepoint\""),
         ("CREATELINK_CONCURRENCY", "many", "CREATELINK_CONCURRENCY"),
         (
             "CREATELINK_PARAMS",
@@ -584,6 +585,7 @@ fn version_and_help_say_what_the_program_is_and_its_variables() {
         "CREATELINK_PARAMS",
         "CREATELINK_TIMEOUT_SECS",
         "CREATELINK_PROFILE",
+        "CREATELINK_SERVICE",
         "CREATELINK_EXPECTED_FAILURES",
         "CREATELINK_CONCURRENCY",
         "CREATELINK_CASES",
