@@ -172,7 +172,9 @@ def main(argv):
         text = "".join(log)
         if "-> 204 CORS preflight" not in text:
             raise Failed("serve logged no CORS preflight")
-    except Failed as e:
+    except (Failed, Exception) as e:  # noqa: BLE001 - whatever went wrong is reported, loudly
+        if not isinstance(e, Failed):
+            e = f"{type(e).__name__}: {e}"
         if serve is not None and serve.poll() is None:
             serve.kill()
             serve.wait()

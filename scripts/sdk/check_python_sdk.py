@@ -25,6 +25,7 @@ import threading
 # its builders do not reach (the v1.0 SDK has no `me.drive.items`, for one).
 PATHS = [
     "/drives/b!sdk-drive/items/01SDKITEM/createLink",
+    "/drives/b!sdk-drive/root/createLink",
 ]
 
 TOKEN = "sdk-check-token-5d0c81"
@@ -34,17 +35,24 @@ RECIPIENTS = ["ana@contoso.invalid", "bo@contoso.invalid"]
 # Each link type asked for, the scope asked with it, and the role Graph gives it.
 LINKS = [("view", "anonymous", "read"), ("edit", "organization", "write"), ("embed", "anonymous", "read")]
 
-from kiota_abstractions.authentication import (  # noqa: E402
-    AccessTokenProvider,
-    AllowedHostsValidator,
-    BaseBearerTokenAuthenticationProvider,
-)
-from msgraph import GraphRequestAdapter, GraphServiceClient  # noqa: E402
-from msgraph.generated.drives.item.items.item.create_link.create_link_post_request_body import (  # noqa: E402
-    CreateLinkPostRequestBody,
-)
-from msgraph.generated.models.drive_recipient import DriveRecipient  # noqa: E402
-from msgraph.generated.models.o_data_errors.o_data_error import ODataError  # noqa: E402
+try:
+    from kiota_abstractions.authentication import (
+        AccessTokenProvider,
+        AllowedHostsValidator,
+        BaseBearerTokenAuthenticationProvider,
+    )
+    from msgraph import GraphRequestAdapter, GraphServiceClient
+    from msgraph.generated.drives.item.items.item.create_link.create_link_post_request_body import (
+        CreateLinkPostRequestBody,
+    )
+    from msgraph.generated.models.drive_recipient import DriveRecipient
+    from msgraph.generated.models.o_data_errors.o_data_error import ODataError
+except ImportError as e:
+    print(
+        f"msgraph-sdk check: FAILED: the SDK is not installed ({e}); "
+        "run it with the Python of a venv made by `pip install -r scripts/sdk/requirements.txt`"
+    )
+    sys.exit(1)
 
 
 class Failed(Exception):
@@ -68,6 +76,13 @@ class StaticToken(AccessTokenProvider):
 
     def get_allowed_hosts_validator(self):
         return AllowedHostsValidator([])
+
+
+def described(error):
+    """An ODataError in a line: the status, Graph's code and message."""
+    main = error.error
+    code, message = (main.code, main.message) if main is not None else (None, None)
+    return f"{error.response_status_code} {code}: {message}"
 
 
 def client(base_url, token):
@@ -106,7 +121,10 @@ async def check_links(base_url):
         for path in PATHS:
             for link_type, scope, role in LINKS:
                 where = f"{path} ({link_type}, base URL {base!r})"
-                permission = await create_link(graph, base, path).post(body(link_type, scope))
+                try:
+                    permission = await create_link(graph, base, path).post(body(link_type, scope))
+                except ODataError as e:
+                    raise Failed(f"{where}: refused: {described(e)}") from e
                 sent += 1
                 expect(permission is not None, f"{where}: no Permission")
                 expect(bool(permission.id), f"{where}: the Permission has no id")
@@ -216,7 +234,9 @@ def main(argv):
             expect(f"      1  {rule}" in text, f"serve's summary lacks one {rule} refusal")
         for secret in (TOKEN, PASSWORD):
             expect(secret not in text, "serve's log holds a secret")
-    except Failed as e:
+    except (Failed, Exception) as e:  # noqa: BLE001 - whatever went wrong is reported, loudly
+        if not isinstance(e, Failed):
+            e = f"{type(e).__name__}: {e}"
         if serve is not None and serve.poll() is None:
             serve.kill()
             serve.wait()
