@@ -68,8 +68,16 @@ pub fn preflight(request: &Request) -> Option<Answer> {
     })
 }
 
-/// Lets the page that sent `request` read `answer`: its origin is named, when it sent one.
+/// Lets the page that sent `request` read `answer`: its origin is named, when it sent one (a
+/// preflight's answer names it already).
 pub fn allow(request: &Request, answer: &mut Answer) {
+    let named = answer
+        .headers
+        .iter()
+        .any(|(name, _)| name == "access-control-allow-origin");
+    if named {
+        return;
+    }
     if let Some(origin) = origin(&request.headers) {
         answer.headers.extend([
             ("access-control-allow-origin".to_owned(), origin),
@@ -191,5 +199,14 @@ mod tests {
                 .unwrap()
                 .contains("WWW-Authenticate")
         );
+        // Once: `header` finds each name once.
+        let from_page = request("OPTIONS", &[("origin", "http://127.0.0.1:8000")]);
+        let mut granted = preflight(&from_page).unwrap();
+        allow(&from_page, &mut granted);
+        assert_eq!(
+            header(&granted, "access-control-allow-origin"),
+            Some("http://127.0.0.1:8000")
+        );
+        assert_eq!(header(&granted, "vary"), Some("Origin"));
     }
 }
