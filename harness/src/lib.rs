@@ -40,6 +40,7 @@ pub mod folder;
 pub mod json_text;
 pub mod limits;
 pub mod media_type;
+pub mod options;
 pub mod params;
 pub mod profile;
 pub mod redact;

@@ -231,9 +231,15 @@ pub fn status_line(status: u16) -> String {
     }
 }
 
-/// `--help`: what the program does and its variables. libtest's own options follow it.
+/// `--help`: what the program does, its options and its variables. Only the libtest options
+/// that change a conformance run are listed; the others (`--nocapture`, `--show-output`,
+/// `--test`, `-Z`) are still accepted, since runners such as nextest pass them.
 pub const HELP: &str = "\
 createlink-conformance: the conformance suite for Microsoft Graph's createLink (beta).
+
+Usage:
+  createlink-conformance [OPTIONS] [FILTER]   run the suite (or: cargo test --test conformance --)
+  createlink-conformance serve [OPTIONS]       run the reference server (see `serve --help`)
 
 Runs 13 trials on each of the API document's 23 paths against CREATELINK_BASE_URL, or against
 the built-in reference server when it is unset. `createlink-conformance serve` runs that server
@@ -252,6 +258,20 @@ Variables (all optional):
   CREATELINK_SUMMARY            file to append a Markdown summary to (else GITHUB_STEP_SUMMARY)
 Relative paths are relative to the clone's root under cargo, else to the working directory.
 
-Exit codes: 0 every trial passed or failed as expected, 101 a trial failed, 2 a variable or
-file is wrong (nothing was sent), 4 no trial matches the filter.
+Options:
+  [FILTER]                run the trials whose names contain FILTER
+  --exact                 FILTER must match a whole trial name
+  --skip FILTER           leave out the trials whose names contain FILTER (repeatable)
+  --list                  list the trial names and send nothing
+  --fail-fast             after the first failure, start no further trial (they show as ignored)
+  --test-threads N        most trials at once (default CREATELINK_CONCURRENCY)
+  --format pretty|terse|json, -q   how results are printed (-q is --format terse)
+  --color auto|always|never        colour of the results
+  --logfile PATH          write the results to PATH instead of stdout
+  --ignored, --include-ignored     libtest's: no trial is marked ignored, so --ignored selects none
+  -h, --help / -V, --version
+
+Exit codes: 0 every trial passed or failed as expected, 101 a trial failed, 2 a variable, file
+or option is wrong, or the options would check nothing (nothing was sent), 4 no trial matches
+the filter or options.
 ";

@@ -1,9 +1,10 @@
 //! The conformance suite: cases turned into libtest-mimic trials, run against the target.
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use libtest_mimic::{Completion, Failed, Trial};
 use reqwest::Url;
 
 use crate::case::{self, Case};
@@ -12,6 +13,7 @@ use crate::config::{CONCURRENCY, Config, Profile, SUMMARY};
 use crate::error::SetupError;
 use crate::expected::{Entry, ExpectedFailures};
 use crate::limits;
+use crate::options;
 use crate::redact::Redactor;
 use crate::reference::ReferenceServer;
 use crate::report;
@@ -315,16 +317,19 @@ pub fn settle(outcome: &CaseOutcome, entry: Option<Entry>) -> Result<Completion,
 /// The `conformance` test target's `main`.
 pub fn main() -> ExitCode {
     limits::return_large_blocks();
-    let raw: Vec<String> = std::env::args().skip(1).collect();
-    if raw.iter().any(|a| a == "--version" || a == "-V") {
-        println!("createlink-conformance {}", env!("CARGO_PKG_VERSION"));
-        return ExitCode::SUCCESS;
-    }
-    if raw.iter().any(|a| a == "--help" || a == "-h") {
-        // Ours first; libtest's options follow, printed by its own parser.
-        println!("{}", report::HELP);
-    }
-    let mut args = Arguments::from_args();
+    options::end_quietly_on_closed_pipe();
+    let (mut args, fail_fast) = match options::parse(std::env::args().skip(1).collect()) {
+        options::Command::Run { args, fail_fast } => (args, fail_fast),
+        options::Command::Print(text) => {
+            // A reader that has gone (`--help | head -1`) is no error.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+            return ExitCode::SUCCESS;
+        }
+        options::Command::Refuse(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(options::Command::EXIT_CODE);
+        }
+    };
     let mut plan = match Config::from_env().and_then(Plan::load) {
         Ok(plan) => plan,
         Err(e) => return setup_error(&e),
@@ -405,11 +410,26 @@ pub fn main() -> ExitCode {
     named.sort_by_key(|(id, _)| {
         std::cmp::Reverse(id.variant.map_or(1, |v| suite.variants[v].requests()))
     });
+    // `--fail-fast`: after a failure, trials not yet started are not sent (those in flight end
+    // as usual), as nextest's option of that name does.
+    let failed = Arc::new(AtomicBool::new(false));
     let trials: Vec<Trial> = named
         .into_iter()
         .map(|(id, name)| {
             let suite = Arc::clone(&suite);
-            Trial::ignorable_test(name, move || suite.trial_result(id))
+            let failed = Arc::clone(&failed);
+            Trial::ignorable_test(name, move || {
+                if fail_fast && failed.load(Ordering::SeqCst) {
+                    return Ok(Completion::ignored_with(
+                        "not run: --fail-fast, and an earlier trial failed",
+                    ));
+                }
+                let result = suite.trial_result(id);
+                if result.is_err() {
+                    failed.store(true, Ordering::SeqCst);
+                }
+                result
+            })
         })
         .collect();
     // One thread per selected trial, up to the concurrency limit: every request can be in

@@ -5,6 +5,8 @@ mod common;
 
 use std::path::PathBuf;
 use std::process::Output;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::program::{self, workspace};
 use common::{behaving_target, permission, trial_names};
@@ -543,9 +545,10 @@ fn attribute(e: &quick_xml::events::BytesStart, name: &[u8]) -> String {
 /// harness's own limit is not the target's fault.
 #[test]
 fn a_concurrency_past_the_descriptor_limit_is_lowered_not_blamed_on_the_target() {
-    let out = std::process::Command::new("sh")
+    let mut cmd = std::process::Command::new("sh");
+    program::clean(&mut cmd);
+    let out = cmd
         .args(["-c", "ulimit -n 160 && exec \"$0\"", program::BIN])
-        .env_remove("CREATELINK_BASE_URL")
         .env("CREATELINK_CONCURRENCY", "1000000")
         .output()
         .unwrap();
@@ -587,6 +590,153 @@ fn version_and_help_say_what_the_program_is_and_its_variables() {
         shown.contains("--test-threads"),
         "libtest's options follow: {shown}"
     );
+    // The program's name and its other command; no option that does nothing here.
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("createlink-conformance: "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("createlink-conformance serve [OPTIONS]"),
+        "{shown}"
+    );
+    assert!(shown.contains("--fail-fast"), "{shown}");
+    for silent in ["--bench", "--nocapture", "--show-output", "-Z", "unstable"] {
+        assert!(!shown.contains(silent), "--help offers {silent}: {shown}");
+    }
+}
+
+/// `--bench` makes libtest report every trial as ignored, with exit code 0: a gate that
+/// checked nothing. It is refused, and nothing is sent.
+#[test]
+fn bench_is_refused_because_it_would_check_nothing() {
+    let (target, sent) = counting_target();
+    let out = suite(&[("CREATELINK_BASE_URL", &target.uri())], &["--bench"]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains(
+            "error: --bench: the suite has no benchmarks, so this run would check nothing"
+        ),
+        "{shown}"
+    );
+    assert!(!shown.contains("test result"), "{shown}");
+    assert_eq!(sent.load(Ordering::SeqCst), 0, "--bench sent requests");
+}
+
+/// A target that answers every request `500` and counts them.
+fn counting_target() -> (MockServer, Arc<AtomicUsize>) {
+    struct Counting(Arc<AtomicUsize>);
+    impl wiremock::Respond for Counting {
+        fn respond(&self, _: &wiremock::Request) -> wiremock::ResponseTemplate {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            wiremock::ResponseTemplate::new(500)
+        }
+    }
+    let sent = Arc::new(AtomicUsize::new(0));
+    (common::serve(Counting(Arc::clone(&sent))), sent)
+}
+
+/// `--ignored` selects the trials marked ignored, and none is: the run says so and fails
+/// rather than reporting `0 passed` as success.
+#[test]
+fn ignored_alone_selects_nothing_and_fails() {
+    let out = suite(&[], &["--ignored"]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(4), "{shown}");
+    assert!(
+        shown.contains("no trial matches the options given"),
+        "{shown}"
+    );
+}
+
+/// A reader that stops early (`--list | head -3`, `--help | head -1`, a run piped to `head`)
+/// ends the program quietly: no panic, no backtrace.
+#[test]
+fn a_closed_pipe_ends_the_program_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    for args in [&["--list"][..], &["--help"], &[]] {
+        let mut cmd = Command::new(program::BIN);
+        program::clean(&mut cmd);
+        let mut child = cmd
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The pipe's reading end is closed here, as `head` does once it has its lines.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        assert!(
+            [Some(0), Some(141)].contains(&out.status.code()),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
+    }
+}
+
+/// `--fail-fast`: after the first failure no further trial is sent; the rest show as ignored
+/// with the reason, and the run fails.
+#[test]
+fn fail_fast_stops_sending_after_the_first_failure() {
+    let (target, sent) = counting_target();
+    let out = suite(
+        &[("CREATELINK_BASE_URL", &target.uri())],
+        &["--fail-fast", "--test-threads", "1", BROKEN],
+    );
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(101), "{shown}");
+    let selected = broken_trials().len();
+    assert!(
+        shown.contains(&format!("0 passed; 1 failed; {} ignored", selected - 1)),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("not run: --fail-fast, and an earlier trial failed"),
+        "{shown}"
+    );
+    // One trial ran and failed; whichever it was, it sent one request (two for a repeat).
+    assert!((1..=2).contains(&sent.load(Ordering::SeqCst)), "{shown}");
+}
+
+/// The harness's own tests are run by people who have their service's `CREATELINK_*`
+/// variables exported. Every test that starts the program clears them, so a test's verdict is
+/// its own: here the tests that start it run again with such variables set, and pass.
+#[test]
+fn the_harness_tests_pass_with_the_callers_createlink_variables_exported() {
+    if std::env::var_os("CREATELINK_SELF_TEST_POLLUTED").is_some() {
+        return; // the inner run: this test does not start itself again
+    }
+    let this = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(this)
+        .env("CREATELINK_SELF_TEST_POLLUTED", "1")
+        .env("CREATELINK_BASE_URL", "http://127.0.0.1:9/beta")
+        .env("CREATELINK_TOKEN", "a-token-of-the-callers-own-service")
+        .env("CREATELINK_PROFILE", "graph")
+        .env("CREATELINK_TIMEOUT_SECS", "1")
+        .env("CREATELINK_CONCURRENCY", "3")
+        .env("CREATELINK_EXPECTED_FAILURES", "/nonexistent/expected.txt")
+        .env("CREATELINK_PARAMS", "/nonexistent/params.json")
+        .env("CREATELINK_CASES", "/nonexistent/cases")
+        .env("CREATELINK_SCHEMAS", "/nonexistent/schemas")
+        .env("CREATELINK_SUMMARY", "/nonexistent/summary.md")
+        .env("CREATELINK_SERVICE", "personal")
+        .env("CREATELINK_KEEP_LINKS", "1")
+        // A few that start the program, from each kind; the nextest ones rebuild and are slow.
+        .args([
+            "a_concurrency_past_the_descriptor_limit_is_lowered_not_blamed_on_the_target",
+            "a_run_that_selects_no_trial_says_so_and_fails",
+            "version_and_help_say_what_the_program_is_and_its_variables",
+        ])
+        .output()
+        .unwrap();
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("3 passed; 0 failed"), "{shown}");
 }
 
 /// A filter that selects nothing is a mistake (a typo in CI), not a pass.
