@@ -32,6 +32,7 @@ pub mod client;
 pub mod config;
 mod cursor;
 pub mod datetime;
+pub mod digest;
 pub mod duplicate_members;
 pub mod error;
 pub mod expected;

@@ -9,6 +9,15 @@ use crate::verdict::{ContentTypeFault, Problem, StatusRule};
 
 /// The whole report: every problem once, in check order, then the `curl` line.
 pub fn render(problems: &[Problem], request: &PreparedRequest) -> String {
+    render_with_hint(problems, None, request)
+}
+
+/// [`render`], with a `hint:` line after the problems when `hint` says something.
+pub fn render_with_hint(
+    problems: &[Problem],
+    hint: Option<&str>,
+    request: &PreparedRequest,
+) -> String {
     let mut out = String::new();
     let count = problems.len();
     let _ = writeln!(
@@ -20,6 +29,9 @@ pub fn render(problems: &[Problem], request: &PreparedRequest) -> String {
     for (i, problem) in problems.iter().enumerate() {
         let _ = write!(out, "\n{}. [{}] ", i + 1, problem.check().name());
         describe(&mut out, problem);
+    }
+    if let Some(hint) = hint {
+        let _ = writeln!(out, "hint: {hint}");
     }
     let _ = write!(
         out,
@@ -166,6 +178,70 @@ fn describe(out: &mut String, problem: &Problem) {
         Problem::OnRepeat(_) => unreachable!("handled above"),
     }
 }
+
+/// One problem as the digest counts it: its check and rule, without the values that differ
+/// from answer to answer, so the same mistake on fifty paths is one line.
+pub fn digest_line(problem: &Problem) -> String {
+    let check = problem.check().name();
+    let what = match problem {
+        Problem::OnRepeat(inner) => return format!("second answer: {}", digest_line(inner)),
+        Problem::Connection { reason } => format!("no answer: {}", json_text_cut(reason)),
+        Problem::Status {
+            expected, actual, ..
+        } => format!(
+            "expected {}, got {}",
+            expected_status(*expected),
+            status_line(*actual)
+        ),
+        Problem::ContentType { fault, .. } => match fault {
+            ContentTypeFault::Missing => "missing".to_owned(),
+            ContentTypeFault::Several(_) => "more than one Content-Type header".to_owned(),
+            ContentTypeFault::Invalid(_) => "not a valid media type".to_owned(),
+            ContentTypeFault::NotJson(essence) => format!("media type is {essence}"),
+        },
+        Problem::BodyTooLarge { limit, .. } => {
+            format!("body larger than {} MiB", limit / (1024 * 1024))
+        }
+        Problem::BodyTooManyValues { limit, .. } => format!("more than {limit} JSON values"),
+        Problem::BodyNotJson { .. } => "not one JSON document".to_owned(),
+        Problem::DuplicateMember(d) => {
+            format!("{}: the name {:?} occurs more than once", d.pointer, d.name)
+        }
+        Problem::Schema(v) => {
+            let pointer = if v.pointer.is_empty() {
+                "(the whole body)"
+            } else {
+                &v.pointer
+            };
+            format!("{pointer} breaks {}", v.rule)
+        }
+        Problem::Behaviour(b) => b.rule.statement().to_owned(),
+    };
+    format!("[{check}] {what}")
+}
+
+/// A reason cut for one digest line: the client's reasons can be long.
+fn json_text_cut(reason: &str) -> String {
+    let line = first_line(reason);
+    match line.char_indices().nth(160) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line.to_owned(),
+    }
+}
+
+/// The hint for a base answer that fails under the run's profile but has `other`'s shape.
+pub fn profile_hint(other: Profile) -> String {
+    format!(
+        "this answer has the {} profile's shape: run with CREATELINK_PROFILE={}",
+        other.name(),
+        other.name()
+    )
+}
+
+/// The hint for a target that answered `404` to every trial.
+pub const ALL_NOT_FOUND: &str = "every answer was 404 Not Found: does CREATELINK_BASE_URL end \
+     with the version prefix the paths hang from (e.g. https://host/beta), and do \
+     CREATELINK_PARAMS name items that exist?";
 
 /// The status a rule accepts, as written in reports.
 pub fn expected_status(rule: StatusRule) -> String {

@@ -9,8 +9,9 @@ use reqwest::Url;
 
 use crate::case::{self, Case};
 use crate::client::Executor;
-use crate::config::{CONCURRENCY, Config, Profile, SUMMARY};
-use crate::error::SetupError;
+use crate::config::{BASE_URL, CONCURRENCY, Config, Profile, SUMMARY};
+use crate::digest;
+use crate::error::{SetupError, VariableFault};
 use crate::expected::{Entry, ExpectedFailures};
 use crate::limits;
 use crate::options;
@@ -47,6 +48,8 @@ pub struct Suite {
 pub struct CaseOutcome {
     pub request: PreparedRequest,
     pub problems: Vec<Problem>,
+    /// A failed base answer that the other profile would pass: the profile to suggest.
+    pub hint: Option<Profile>,
 }
 
 impl CaseOutcome {
@@ -55,7 +58,8 @@ impl CaseOutcome {
     }
 
     pub fn report(&self) -> String {
-        report::render(&self.problems, &self.request)
+        let hint = self.hint.map(report::profile_hint);
+        report::render_with_hint(&self.problems, hint.as_deref(), &self.request)
     }
 }
 
@@ -219,8 +223,10 @@ impl Suite {
         request: PreparedRequest,
         exchange: &verdict::Exchange,
     ) -> CaseOutcome {
+        let problems = verdict::judge_answer(self.config.profile, &self.schemas, exchange);
         CaseOutcome {
-            problems: verdict::judge_answer(self.config.profile, &self.schemas, exchange),
+            hint: self.profile_hint(&problems, Expect::Base, &[exchange]),
+            problems,
             request,
         }
     }
@@ -235,10 +241,32 @@ impl Suite {
             Some(Kind::Link { body, .. }) => Expect::Link { request: body },
             Some(Kind::Refusal { status, .. }) => Expect::Refusal { status: *status },
         };
+        let problems = verdict::judge(self.config.profile, &self.schemas, expect, &exchanges);
         CaseOutcome {
-            problems: verdict::judge(self.config.profile, &self.schemas, expect, &exchanges),
+            hint: self.profile_hint(&problems, expect, &exchanges),
+            problems,
             request,
         }
+    }
+
+    /// The other profile, when a base answer fails this run's profile and would pass that one:
+    /// the commonest first mistake is running the default profile against a service that
+    /// answers as Graph does (or the reverse). Only base answers: a variant's rules are the
+    /// same under both profiles, so its shape says nothing more.
+    fn profile_hint(
+        &self,
+        problems: &[Problem],
+        expect: Expect<'_>,
+        exchanges: &[&verdict::Exchange],
+    ) -> Option<Profile> {
+        let other = match self.config.profile {
+            Profile::Documented => Profile::Graph,
+            Profile::Graph => Profile::Documented,
+        };
+        (matches!(expect, Expect::Base)
+            && !problems.is_empty()
+            && verdict::judge(other, &self.schemas, expect, exchanges).is_empty())
+        .then_some(other)
     }
 
     /// The trial result of `id`, taking the expected-failures file into account.
@@ -269,6 +297,17 @@ impl Suite {
             self.redactor
                 .redact(report::first_line_of_first_problem(&outcome.report()))
         });
+        let mut kinds: Vec<String> = Vec::new();
+        for problem in &outcome.problems {
+            let kind = self.redactor.redact(&report::digest_line(problem));
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        let not_found = outcome
+            .problems
+            .iter()
+            .any(|p| matches!(p, Problem::Status { actual: 404, .. }));
         self.results
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -276,8 +315,43 @@ impl Suite {
                 id,
                 verdict,
                 first_problem,
+                kinds,
+                hint: outcome.hint,
+                not_found,
             });
         result
+    }
+
+    /// The end-of-run digest, for stderr: `None` when every trial that ran passed.
+    pub fn digest(&self) -> Option<String> {
+        let results = self.results.lock().unwrap_or_else(|e| e.into_inner());
+        let names: Vec<String> = results.iter().map(|r| self.trial_name(r.id)).collect();
+        let mut order: Vec<usize> = (0..results.len()).collect();
+        // Trial order, not the order trials ended in: the same run gives the same digest.
+        order.sort_by_key(|&i| results[i].id);
+        let entries: Vec<digest::Entry<'_>> = order
+            .into_iter()
+            .filter(|&i| results[i].verdict != Verdict::Pass)
+            .map(|i| digest::Entry {
+                name: &names[i],
+                verdict: results[i].verdict,
+                kinds: &results[i].kinds,
+            })
+            .collect();
+        let mut hints = Vec::new();
+        let hinted = results.iter().filter_map(|r| r.hint).collect::<Vec<_>>();
+        if let Some(&other) = hinted.first() {
+            hints.push(format!(
+                "{} base answer{} failed but would pass the other profile: {}",
+                hinted.len(),
+                if hinted.len() == 1 { "" } else { "s" },
+                report::profile_hint(other)
+            ));
+        }
+        if !results.is_empty() && results.iter().all(|r| r.not_found) {
+            hints.push(report::ALL_NOT_FOUND.to_owned());
+        }
+        digest::render(&entries, &hints)
     }
 
     /// The Markdown summary of the trials that ran so far.
@@ -390,6 +464,14 @@ pub fn main() -> ExitCode {
         Ok(suite) => Arc::new(suite),
         Err(e) => return setup_error(&e),
     };
+    // The pre-flight: a target that cannot be reached at all is one message, not a failed
+    // report on every trial.
+    if !suite.uses_reference_server()
+        && let Err(reason) = suite.executor().reach(suite.base_url())
+    {
+        let fault = VariableFault::Unreachable(reason);
+        return setup_error(&SetupError::in_variable(BASE_URL, fault));
+    }
     eprintln!(
         "createlink conformance: {} paths, {} variant{}, {} trials, profile {}, target {}{}",
         suite.cases.len(),
@@ -439,6 +521,9 @@ pub fn main() -> ExitCode {
         None => selected.clamp(1, concurrency),
     });
     let conclusion = libtest_mimic::run(&args, trials);
+    if let Some(digest) = suite.digest() {
+        eprint!("{digest}");
+    }
     write_summary(&suite);
     conclusion.exit_code()
 }

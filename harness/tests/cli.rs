@@ -177,8 +177,11 @@ fn a_malformed_case_file_is_named() {
     );
 }
 
+/// Pre-flight: a target that cannot be reached at all stops the run before any trial, with one
+/// message naming the cause and the variable to check, and exit code 2, not a failed report on
+/// every trial.
 #[test]
-fn an_unreachable_target_fails_every_case_with_the_reason() {
+fn an_unreachable_target_stops_the_run_with_one_message() {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -186,13 +189,190 @@ fn an_unreachable_target_fails_every_case_with_the_reason() {
     let base = format!("http://127.0.0.1:{port}/beta");
     let out = suite(&[("CREATELINK_BASE_URL", &base)], &[]);
     let shown = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "error: CREATELINK_BASE_URL: the target does not answer, so no trial was run: cannot \
+             connect to 127.0.0.1:{port}"
+        )),
+        "{shown}"
+    );
+    assert!(shown.contains("Connection refused"), "{shown}");
+    assert!(!shown.contains("test result"), "{shown}");
+    assert!(!shown.contains("panicked"), "{shown}");
+    let lines = String::from_utf8_lossy(&out.stdout).lines().count()
+        + String::from_utf8_lossy(&out.stderr).lines().count();
+    assert!(lines < 100, "{lines} lines: {shown}");
+    // A name that does not resolve is the same kind of stop.
+    let out = suite(
+        &[("CREATELINK_BASE_URL", "http://nowhere.invalid/beta")],
+        &[],
+    );
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains("cannot connect to nowhere.invalid:80"),
+        "{shown}"
+    );
+}
+
+/// A target that goes away after the pre-flight still gets a failed trial with the reason on
+/// every path, within the timeout: only the first look is a setup error.
+#[test]
+fn a_target_that_answers_only_the_pre_flight_fails_every_trial_with_the_reason() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Answers the first connection's request (the pre-flight), then closes the listener.
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf);
+        let _ = stream
+            .write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    });
+    let base = format!("http://127.0.0.1:{port}/beta");
+    let out = suite(&[("CREATELINK_BASE_URL", &base)], &[]);
+    server.join().unwrap();
+    let shown = text(&out);
     assert_eq!(out.status.code(), Some(101), "{shown}");
     assert!(
         shown.contains(&format!("0 passed; {} failed", trial_names().len())),
         "{shown}"
     );
     assert!(shown.contains("cannot connect to 127.0.0.1"), "{shown}");
-    assert!(!shown.contains("panicked"), "{shown}");
+    // The digest says it once, with the count.
+    assert!(
+        shown.contains(&format!(
+            "{:>6} × [connection] no answer: cannot connect to 127.0.0.1:{port}",
+            trial_names().len()
+        )),
+        "{shown}"
+    );
+}
+
+/// A target that answers `404` everywhere (a base URL without its `/beta`, say) gets one line
+/// at the end saying so.
+#[test]
+fn a_target_that_answers_404_everywhere_gets_one_line_saying_so() {
+    let target = common::serve(wiremock::ResponseTemplate::new(404));
+    let out = suite(&[("CREATELINK_BASE_URL", &target.uri())], &[]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(101), "{shown}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr
+            .matches("hint: every answer was 404 Not Found")
+            .count(),
+        1,
+        "{shown}"
+    );
+    // One broken path is no such hint.
+    let out = suite(
+        &[(
+            "CREATELINK_BASE_URL",
+            &format!("{}/beta", one_broken_path().uri()),
+        )],
+        &[],
+    );
+    assert!(
+        !text(&out).contains("every answer was 404"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// An answer in the graph profile's shape under the default profile (201 and the bare
+/// permission, as the service answers) says which profile it fits, in each base trial's report
+/// and once in the digest.
+#[test]
+fn a_graph_shaped_answer_under_the_default_profile_hints_at_the_profile() {
+    let target = behaving_target(Profile::Graph, |_, _| {});
+    let base = format!("{}/beta", target.uri());
+    let out = suite(&[("CREATELINK_BASE_URL", &base)], &[]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(101), "{shown}");
+    let hint = "hint: this answer has the graph profile's shape: run with CREATELINK_PROFILE=graph";
+    let bases = common::plan().cases.len();
+    assert_eq!(shown.matches(hint).count(), bases, "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "hint: {bases} base answers failed but would pass the other profile: this answer has \
+             the graph profile's shape: run with CREATELINK_PROFILE=graph"
+        )),
+        "{shown}"
+    );
+    // The reverse: the documented shape under `graph`.
+    let target = behaving_target(Profile::Documented, |_, _| {});
+    let base = format!("{}/beta", target.uri());
+    let out = suite(
+        &[
+            ("CREATELINK_BASE_URL", &base),
+            ("CREATELINK_PROFILE", "graph"),
+        ],
+        &[],
+    );
+    let shown = text(&out);
+    assert_eq!(
+        shown
+            .matches("hint: this answer has the documented profile's shape: run with CREATELINK_PROFILE=documented")
+            .count(),
+        bases,
+        "{shown}"
+    );
+    // A plain defect is no hint.
+    let out = suite(
+        &[(
+            "CREATELINK_BASE_URL",
+            &format!("{}/beta", one_broken_path().uri()),
+        )],
+        &[],
+    );
+    assert!(!text(&out).contains("hint:"), "{}", text(&out));
+}
+
+/// The digest on stderr: each distinct problem once with its number of trials and up to three
+/// names; real failures before known gaps.
+#[test]
+fn the_digest_lists_failures_before_known_gaps() {
+    let server = one_broken_path();
+    let listed = temp_file("digest-expected.txt", &format!("{BROKEN} embed\n"));
+    let base = format!("{}/beta", server.uri());
+    let out = suite(
+        &[
+            ("CREATELINK_BASE_URL", &base),
+            ("CREATELINK_EXPECTED_FAILURES", listed.to_str().unwrap()),
+        ],
+        &[],
+    );
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(101), "{shown}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let failed = broken_trials().len() - 1;
+    let at_failed = stderr
+        .find(&format!("failed: {failed} trials\n"))
+        .unwrap_or_else(|| panic!("{shown}"));
+    let at_gaps = stderr
+        .find("known gaps (listed expected failures): 1 trial\n")
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(at_failed < at_gaps, "{shown}");
+    // The base trial and every link variant but the listed embed get the broken link.
+    let links = common::plan()
+        .variants
+        .iter()
+        .filter(|v| matches!(v.kind, createlink::variant::Kind::Link { .. }))
+        .count();
+    assert!(
+        stderr.contains(&format!(
+            "{links:>6} × [schema] /value/link/type breaks \
+             schemas/sharingLink.json#/$defs/members/properties/type/type\n         {BROKEN}\n"
+        )),
+        "{shown}"
+    );
+    assert!(
+        stderr.contains(&format!("… and {} more", links - 3)),
+        "{shown}"
+    );
 }
 
 mod expected_failures {
@@ -623,12 +803,15 @@ fn bench_is_refused_because_it_would_check_nothing() {
     assert_eq!(sent.load(Ordering::SeqCst), 0, "--bench sent requests");
 }
 
-/// A target that answers every request `500` and counts them.
+/// A target that answers every request `500` and counts the trials' requests.
 fn counting_target() -> (MockServer, Arc<AtomicUsize>) {
     struct Counting(Arc<AtomicUsize>);
     impl wiremock::Respond for Counting {
-        fn respond(&self, _: &wiremock::Request) -> wiremock::ResponseTemplate {
-            self.0.fetch_add(1, Ordering::SeqCst);
+        fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+            // Trials POST; the pre-flight's GET is not counted.
+            if request.method == wiremock::http::Method::POST {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
             wiremock::ResponseTemplate::new(500)
         }
     }
