@@ -2,13 +2,20 @@
 //! `--fail-fast`. Options under which a run would check nothing are refused, so a CI gate
 //! cannot be green by accident.
 
+use std::path::PathBuf;
+
 use libtest_mimic::Arguments;
 
 /// What the command line asks for.
 #[derive(Debug)]
 pub enum Command {
-    /// Run (or list) the trials.
-    Run { args: Arguments, fail_fast: bool },
+    /// Run (or list) the trials; `baseline` is where to write the expected-failures file that
+    /// would make this run pass.
+    Run {
+        args: Arguments,
+        fail_fast: bool,
+        baseline: Option<PathBuf>,
+    },
     /// Print this text on stdout and end with success.
     Print(String),
     /// Refuse the command line: this message on stderr, and [`Command::EXIT_CODE`].
@@ -40,12 +47,38 @@ pub fn parse(raw: Vec<String>) -> Command {
                 .to_owned(),
         );
     }
-    let fail_fast = raw.iter().any(|a| a == "--fail-fast");
-    let rest = raw.into_iter().filter(|a| a != "--fail-fast");
+    let mut fail_fast = false;
+    let mut baseline = None;
+    let mut rest = Vec::new();
+    let mut raw = raw.into_iter();
+    while let Some(arg) = raw.next() {
+        if arg == "--fail-fast" {
+            fail_fast = true;
+        } else if let Some(file) = arg.strip_prefix("--write-baseline=") {
+            baseline = Some(PathBuf::from(file));
+        } else if arg == "--write-baseline" {
+            match raw.next() {
+                Some(file) => baseline = Some(PathBuf::from(file)),
+                None => {
+                    return Command::Refuse(
+                        "--write-baseline needs the file to write, e.g. --write-baseline \
+                         expected-failures.txt"
+                            .to_owned(),
+                    );
+                }
+            }
+        } else {
+            rest.push(arg);
+        }
+    }
     let program = std::env::args().next().unwrap_or_default();
     // An unknown option ends the program here, with libtest's message and exit code 2.
     let args = Arguments::from_iter(std::iter::once(program).chain(rest));
-    Command::Run { args, fail_fast }
+    Command::Run {
+        args,
+        fail_fast,
+        baseline,
+    }
 }
 
 /// The exit status of a program ended by a closed standard output: what a shell shows for one

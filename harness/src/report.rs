@@ -180,12 +180,25 @@ fn describe(out: &mut String, problem: &Problem) {
 }
 
 /// One problem as the digest counts it: its check and rule, without the values that differ
-/// from answer to answer, so the same mistake on fifty paths is one line.
+/// from answer to answer, so the same mistake on fifty paths is one line. A connection problem
+/// keeps its reason (cut), which says what to fix.
 pub fn digest_line(problem: &Problem) -> String {
+    match problem {
+        Problem::Connection { reason } => {
+            format!("{}: {}", pin_line(problem), json_text_cut(reason))
+        }
+        Problem::OnRepeat(inner) => format!("second answer: {}", digest_line(inner)),
+        _ => pin_line(problem),
+    }
+}
+
+/// One problem as an expected-failures line pins it: its check and rule, nothing that changes
+/// from run to run (a connection's reason names a port).
+pub fn pin_line(problem: &Problem) -> String {
     let check = problem.check().name();
     let what = match problem {
-        Problem::OnRepeat(inner) => return format!("second answer: {}", digest_line(inner)),
-        Problem::Connection { reason } => format!("no answer: {}", json_text_cut(reason)),
+        Problem::OnRepeat(inner) => return format!("second answer: {}", pin_line(inner)),
+        Problem::Connection { .. } => "no answer".to_owned(),
         Problem::Status {
             expected, actual, ..
         } => format!(
@@ -227,6 +240,18 @@ fn json_text_cut(reason: &str) -> String {
         Some((at, _)) => format!("{}…", &line[..at]),
         None => line.to_owned(),
     }
+}
+
+/// The first lines of a baseline file: what it is and what wrote it.
+pub fn baseline_heading(profile: Profile, target: &str, failed: usize) -> String {
+    format!(
+        "# createlink-conformance baseline: the {failed} trial{} that did not pass, profile {}, \
+         target {target}.\n# Use it as CREATELINK_EXPECTED_FAILURES: a listed trial that fails \
+         with a problem not pinned after `=>`\n# fails the run, and one that passes fails it too \
+         (remove its line).\n",
+        if failed == 1 { "" } else { "s" },
+        profile.name()
+    )
 }
 
 /// The hint for a base answer that fails under the run's profile but has `other`'s shape.
@@ -340,6 +365,7 @@ Options:
   --skip FILTER           leave out the trials whose names contain FILTER (repeatable)
   --list                  list the trial names and send nothing
   --fail-fast             after the first failure, start no further trial (they show as ignored)
+  --write-baseline FILE   write the expected-failures file that would make this run pass
   --test-threads N        most trials at once (default CREATELINK_CONCURRENCY)
   --format pretty|terse|json, -q   how results are printed (-q is --format terse)
   --color auto|always|never        colour of the results

@@ -12,7 +12,7 @@ use crate::client::Executor;
 use crate::config::{BASE_URL, CONCURRENCY, Config, Profile, SUMMARY};
 use crate::digest;
 use crate::error::{SetupError, VariableFault};
-use crate::expected::{Entry, ExpectedFailures};
+use crate::expected::{self, Entry, ExpectedFailures};
 use crate::limits;
 use crate::options;
 use crate::redact::Redactor;
@@ -60,6 +60,24 @@ impl CaseOutcome {
     pub fn report(&self) -> String {
         let hint = self.hint.map(report::profile_hint);
         report::render_with_hint(&self.problems, hint.as_deref(), &self.request)
+    }
+
+    /// Each problem once, as an expected-failures line pins it.
+    pub fn pins(&self) -> Vec<String> {
+        let mut pins: Vec<String> = Vec::new();
+        for pin in self.problems.iter().map(report::pin_line) {
+            if !pins.contains(&pin) {
+                pins.push(pin);
+            }
+        }
+        pins
+    }
+
+    /// The problems `entry` does not pin.
+    fn unpinned(&self, entry: &Entry) -> Vec<String> {
+        let mut pins = self.pins();
+        pins.retain(|p| !entry.pins.contains(p));
+        pins
     }
 }
 
@@ -304,6 +322,11 @@ impl Suite {
                 kinds.push(kind);
             }
         }
+        let pins = outcome
+            .pins()
+            .iter()
+            .map(|p| self.redactor.redact(p))
+            .collect();
         let not_found = outcome
             .problems
             .iter()
@@ -316,6 +339,7 @@ impl Suite {
                 verdict,
                 first_problem,
                 kinds,
+                pins,
                 hint: outcome.hint,
                 not_found,
             });
@@ -354,6 +378,27 @@ impl Suite {
         digest::render(&entries, &hints)
     }
 
+    /// The expected-failures file that would make this run pass: each trial that did not pass,
+    /// with its problems pinned, in trial order.
+    pub fn baseline(&self) -> String {
+        let results = self.results.lock().unwrap_or_else(|e| e.into_inner());
+        let mut failed: Vec<&summary::Result> = results
+            .iter()
+            .filter(|r| r.verdict != Verdict::Pass)
+            .collect();
+        failed.sort_by_key(|r| r.id);
+        let mut out = self.redactor.redact(&report::baseline_heading(
+            self.profile(),
+            self.base_url.as_str(),
+            failed.len(),
+        ));
+        for r in failed {
+            out.push_str(&expected::baseline_line(&self.trial_name(r.id), &r.pins));
+            out.push('\n');
+        }
+        out
+    }
+
     /// The Markdown summary of the trials that ran so far.
     pub fn summary(&self) -> String {
         let heading = format!(
@@ -372,6 +417,25 @@ pub fn settle(outcome: &CaseOutcome, entry: Option<Entry>) -> Result<Completion,
     match (outcome.passed(), entry) {
         (true, None) => Ok(Completion::Completed),
         (false, None) => Err(outcome.report().into()),
+        (false, Some(entry)) if !entry.pins.is_empty() && !outcome.unpinned(&entry).is_empty() => {
+            let new = outcome.unpinned(&entry);
+            let gone: Vec<&String> = {
+                let now = outcome.pins();
+                entry.pins.iter().filter(|p| !now.contains(p)).collect()
+            };
+            let mut text = format!(
+                "listed as an expected failure at {entry}, but it fails for another reason now:\n"
+            );
+            for pin in &new {
+                text.push_str(&format!("   new:      {pin}\n"));
+            }
+            for pin in gone {
+                text.push_str(&format!("   gone:     {pin}\n"));
+            }
+            text.push_str("update that line (--write-baseline FILE writes them all) or fix the new problem\n\n");
+            text.push_str(&outcome.report());
+            Err(text.into())
+        }
         (false, Some(entry)) => {
             let count = outcome.problems.len();
             Ok(Completion::ignored_with(format!(
@@ -392,8 +456,16 @@ pub fn settle(outcome: &CaseOutcome, entry: Option<Entry>) -> Result<Completion,
 pub fn main() -> ExitCode {
     limits::return_large_blocks();
     options::end_quietly_on_closed_pipe();
-    let (mut args, fail_fast) = match options::parse(std::env::args().skip(1).collect()) {
-        options::Command::Run { args, fail_fast } => (args, fail_fast),
+    let (mut args, fail_fast, baseline) = match options::parse(std::env::args().skip(1).collect()) {
+        options::Command::Run {
+            args,
+            fail_fast,
+            baseline,
+        } => (
+            args,
+            fail_fast,
+            baseline.map(|f| crate::config::absolute(&f)),
+        ),
         options::Command::Print(text) => {
             // A reader that has gone (`--help | head -1`) is no error.
             let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
@@ -525,6 +597,19 @@ pub fn main() -> ExitCode {
         eprint!("{digest}");
     }
     write_summary(&suite);
+    if let Some(file) = &baseline {
+        match std::fs::write(file, suite.baseline()) {
+            Ok(()) => eprintln!(
+                "createlink conformance: wrote the baseline to {}: set \
+                 CREATELINK_EXPECTED_FAILURES to it to make this run pass",
+                file.display()
+            ),
+            Err(e) => eprintln!(
+                "createlink conformance: cannot write the baseline to {}: {e}",
+                file.display()
+            ),
+        }
+    }
     conclusion.exit_code()
 }
 

@@ -19,6 +19,8 @@ pub struct Result {
     pub first_problem: Option<String>,
     /// Each of its problems once, as the digest counts them.
     pub kinds: Vec<String>,
+    /// Each of its problems once, as an expected-failures line pins them.
+    pub pins: Vec<String>,
     /// The other profile, when the trial's base answer has that profile's shape.
     pub hint: Option<crate::profile::Profile>,
     /// An answer was `404 Not Found` where a link or a refusal was expected.

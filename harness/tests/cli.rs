@@ -886,6 +886,90 @@ fn fail_fast_stops_sending_after_the_first_failure() {
     assert!((1..=2).contains(&sent.load(Ordering::SeqCst)), "{shown}");
 }
 
+/// `--write-baseline FILE`: the expected-failures file that makes the same run pass, one
+/// trial per line with its problems pinned; run again with it, the run passes. A listed trial
+/// that then fails for another reason fails the run, saying what changed.
+#[test]
+fn a_written_baseline_makes_the_run_pass_and_pins_each_problem() {
+    let server = one_broken_path();
+    let base = format!("{}/beta", server.uri());
+    let dir = program::temp_dir("baseline");
+    let file = dir.join("baseline.txt");
+    let out = suite(
+        &[("CREATELINK_BASE_URL", &base)],
+        &["--write-baseline", file.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(101), "{}", text(&out));
+    assert!(
+        text(&out).contains("wrote the baseline to"),
+        "{}",
+        text(&out)
+    );
+    let written = std::fs::read_to_string(&file).unwrap();
+    let listed: Vec<&str> = written.lines().filter(|l| !l.starts_with('#')).collect();
+    let trials: Vec<String> = broken_trials();
+    assert_eq!(listed.len(), trials.len(), "{written}");
+    for (line, trial) in listed.iter().zip(&trials) {
+        assert!(line.starts_with(&format!("{trial} => [")), "{line}");
+    }
+    assert!(
+        written.contains(&format!(
+            "{BROKEN} => [schema] /value/link/type breaks \
+             schemas/sharingLink.json#/$defs/members/properties/type/type\n"
+        )),
+        "{written}"
+    );
+
+    let out = suite(
+        &[
+            ("CREATELINK_BASE_URL", &base),
+            ("CREATELINK_EXPECTED_FAILURES", file.to_str().unwrap()),
+        ],
+        &[],
+    );
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(
+        shown.contains(&format!("{} ignored", trials.len())),
+        "{shown}"
+    );
+
+    // The same path with one more defect: its trials fail again, naming the new problem.
+    let worse = behaving_target(Profile::Documented, |request, answer| {
+        if request.url.path() == BROKEN_PATH {
+            let mut broken = permission();
+            broken["link"]["type"] = json!(5);
+            broken["id"] = json!(7);
+            answer.status = 200;
+            answer.content_type = "application/json".to_owned();
+            answer.body = json!({ "value": broken });
+        }
+    });
+    let out = suite(
+        &[
+            ("CREATELINK_BASE_URL", &format!("{}/beta", worse.uri())),
+            ("CREATELINK_EXPECTED_FAILURES", file.to_str().unwrap()),
+        ],
+        &[],
+    );
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(101), "{shown}");
+    // Refusals are not judged on the permission's id: their listed problems are unchanged.
+    let changed: Vec<String> = trials
+        .iter()
+        .filter(|t| !t.contains(" refuse-"))
+        .cloned()
+        .collect();
+    assert_eq!(failures(&shown), changed, "{shown}");
+    assert!(
+        shown.contains(
+            "but it fails for another reason now:\n   new:      [schema] /value/id breaks"
+        ),
+        "{shown}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 /// The harness's own tests are run by people who have their service's `CREATELINK_*`
 /// variables exported. Every test that starts the program clears them, so a test's verdict is
 /// its own: here the tests that start it run again with such variables set, and pass.
