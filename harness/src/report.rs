@@ -242,6 +242,9 @@ fn json_text_cut(reason: &str) -> String {
     }
 }
 
+/// libtest's failure message under nextest, where the report goes to stderr once.
+pub const NEXTEST_FAILED: &str = "failed: the report is on stderr, after `Error:`";
+
 /// The first lines of a baseline file: what it is and what wrote it.
 pub fn baseline_heading(profile: Profile, target: &str, failed: usize) -> String {
     format!(

@@ -302,15 +302,29 @@ impl Suite {
         // nextest runs each trial as a process of its own and reads a failure's description
         // from standard error, from a line starting "Error: ", for its JUnit <failure> text;
         // it has no expected-failure status, so the reason goes there too.
-        if std::env::var_os("NEXTEST").is_some() {
-            match &result {
-                Err(failed) => eprintln!("Error: {}", failed.message().unwrap_or_default()),
+        // Its first line becomes the JUnit `message`: the first problem, not the count. The
+        // report is printed there only; libtest's own copy on stdout is one line pointing to it.
+        let result = if std::env::var_os("NEXTEST").is_some() {
+            match result {
+                Err(failed) => {
+                    let report = failed.message().unwrap_or_default();
+                    eprintln!(
+                        "Error: {}\n{report}",
+                        report::first_line_of_first_problem(report)
+                    );
+                    Err(report::NEXTEST_FAILED.into())
+                }
                 Ok(Completion::Ignored {
                     reason: Some(reason),
-                }) => eprintln!("note: {reason}"),
-                Ok(_) => {}
+                }) => {
+                    eprintln!("note: {reason}");
+                    Ok(Completion::ignored_with(reason))
+                }
+                other => other,
             }
-        }
+        } else {
+            result
+        };
         let first_problem = outcome.problems.first().map(|_| {
             self.redactor
                 .redact(report::first_line_of_first_problem(&outcome.report()))
@@ -485,18 +499,40 @@ pub fn main() -> ExitCode {
         .into_iter()
         .map(|id| (id, plan.trial_name(id)))
         .collect();
+    // nextest runs each trial as a process of its own and has no expected-failure outcome: a
+    // listed trial that failed as expected would count as passed. So under nextest (which sets
+    // NEXTEST=1 when it lists the trials and when it runs them) a listed trial carries libtest's
+    // ignored flag, and nextest shows it as skipped; `--run-ignored all` runs it.
+    let under_nextest = std::env::var_os("NEXTEST").is_some();
+    let known_gap = |id: TrialId| {
+        under_nextest
+            && plan
+                .expected
+                .entry(
+                    &plan.cases[id.case],
+                    id.variant.map(|v| plan.variants[v].name.as_str()),
+                )
+                .is_some()
+    };
+    let flagged: Vec<bool> = named.iter().map(|(id, _)| known_gap(*id)).collect();
+    let placeholder = |name: &str, gap: bool| Trial::test(name, || Ok(())).with_ignored_flag(gap);
     if args.list {
         // Listing must print nothing but the list (nextest parses it) and start no server.
         let trials = named
-            .into_iter()
-            .map(|(_, name)| Trial::test(name, || Ok(())))
+            .iter()
+            .zip(&flagged)
+            .map(|((_, name), gap)| placeholder(name, *gap))
             .collect();
         return libtest_mimic::run(&args, trials).exit_code();
     }
     // Before any server or client starts: a filter that selects nothing sends nothing.
     let selected = named
         .iter()
-        .filter(|(_, name)| !args.is_filtered_out(&Trial::test(name.clone(), || Ok(()))))
+        .zip(&flagged)
+        .filter(|((_, name), gap)| {
+            let trial = placeholder(name, **gap);
+            !args.is_filtered_out(&trial) && !args.is_ignored(&trial)
+        })
         .count();
     if selected == 0 {
         // A typo in a CI filter must not pass silently; 4 is nextest's code for "no tests".
@@ -558,10 +594,14 @@ pub fn main() -> ExitCode {
             ""
         }
     );
-    let mut named = named;
+    let mut named: Vec<(TrialId, String, bool)> = named
+        .into_iter()
+        .zip(flagged)
+        .map(|((id, name), gap)| (id, name, gap))
+        .collect();
     // Trials are handed to the test threads in order: the ones that send more requests go first,
     // so a repeat never starts last and stretches the run by a round trip.
-    named.sort_by_key(|(id, _)| {
+    named.sort_by_key(|(id, _, _)| {
         std::cmp::Reverse(id.variant.map_or(1, |v| suite.variants[v].requests()))
     });
     // `--fail-fast`: after a failure, trials not yet started are not sent (those in flight end
@@ -569,7 +609,7 @@ pub fn main() -> ExitCode {
     let failed = Arc::new(AtomicBool::new(false));
     let trials: Vec<Trial> = named
         .into_iter()
-        .map(|(id, name)| {
+        .map(|(id, name, gap)| {
             let suite = Arc::clone(&suite);
             let failed = Arc::clone(&failed);
             Trial::ignorable_test(name, move || {
@@ -584,6 +624,7 @@ pub fn main() -> ExitCode {
                 }
                 result
             })
+            .with_ignored_flag(gap)
         })
         .collect();
     // One thread per selected trial, up to the concurrency limit: every request can be in
@@ -593,7 +634,8 @@ pub fn main() -> ExitCode {
         None => selected.clamp(1, concurrency),
     });
     let conclusion = libtest_mimic::run(&args, trials);
-    if let Some(digest) = suite.digest() {
+    // Under nextest each process runs one trial: a digest of one is noise.
+    if let Some(digest) = suite.digest().filter(|_| !under_nextest) {
         eprint!("{digest}");
     }
     write_summary(&suite);
