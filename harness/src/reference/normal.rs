@@ -44,25 +44,7 @@ pub fn without_nulls(body: Value) -> Value {
 
 /// The bytes a segment stands for. A `%` not followed by two hex digits is kept as it is.
 fn decode(segment: &str) -> Vec<u8> {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(hi), Some(lo)) = (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            )
-        {
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    out
+    percent_encoding::percent_decode_str(segment).collect()
 }
 
 /// RFC 3986's `pchar` as it is, every other byte percent-encoded in upper case.
