@@ -1,7 +1,7 @@
 //! The behaviour rules: whether an answer is the link that was asked for, and whether a refusal
 //! looks like Graph's. Pure functions of the request and the parsed answer.
 //!
-//! Each rule's source is cited beside it (and in README.md, "Behaviour rules"). The shape checks
+//! Each rule's source is cited beside it (and in docs/checks.md, "Variants and behaviour rules"). The shape checks
 //! belong to the schemas; a rule here only looks at values it can compare, and a value of the
 //! wrong type is left to the schema problem that already names it, unless the rule needs it.
 
@@ -61,8 +61,8 @@ impl Rule {
         }
     }
 
-    /// Where the rule is written down: the report's `source:` line (README.md, "Behaviour
-    /// rules", has the links).
+    /// Where the rule is written down: the report's `source:` line (docs/checks.md, "Variants and
+    /// behaviour rules", has the links).
     pub fn source(self) -> &'static str {
         match self {
             Rule::LinkType | Rule::LinkScope => {

@@ -168,6 +168,24 @@ impl Executor {
     }
 }
 
+impl Executor {
+    /// The pre-flight: one `GET` of `url`, without the token, within the timeout. Any answer,
+    /// whatever its status, shows the target can be reached; `Err` is the reason no answer came
+    /// (refused, DNS, TLS, timeout), worded as a trial's `[connection]` problem is.
+    pub fn reach(&self, url: &Url) -> Result<u16, String> {
+        let sender = Arc::clone(&self.sender);
+        let url = url.clone();
+        self.handle.block_on(async move {
+            let asking = sender.client.get(url.clone()).send();
+            match tokio::time::timeout(sender.timeout, asking).await {
+                Err(_) => Err(sender.timed_out(&url, "still waiting for the status line")),
+                Ok(Err(e)) => Err(sender.describe(&url, &e)),
+                Ok(Ok(answer)) => Ok(answer.status().as_u16()),
+            }
+        })
+    }
+}
+
 impl Drop for Executor {
     /// Connections still busy with a hostile target (a `1xx` flood) hold their worker until
     /// hyper yields; a plain drop of the runtime would wait for that, keeping the process alive

@@ -68,6 +68,12 @@ fn relative_base(lookup: &impl Fn(&str) -> Option<OsString>) -> PathBuf {
     }
 }
 
+/// `path` made absolute the way relative paths in variables are, for files named on the
+/// command line (`--write-baseline`).
+pub fn absolute(path: &Path) -> PathBuf {
+    relative_base(&|name: &str| std::env::var_os(name)).join(path)
+}
+
 /// The repository's own `cases/` and `schemas/`, found from where the crate was built.
 pub fn repo_dir(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(name)

@@ -68,6 +68,9 @@ pub enum VariableFault {
     /// The expected-failures file, the line number, and the entry, which is `None` when it
     /// holds an `=` and so may be a secret.
     NamesNoTrial(PathBuf, usize, Option<String>),
+    /// The pre-flight request got no answer at all: the client's reason (refused, DNS, TLS,
+    /// timeout), which names the host and port but not the URL's path or credentials.
+    Unreachable(String),
 }
 
 /// `CREATELINK_BASE_URL` as its errors show it.
@@ -339,6 +342,11 @@ impl Display for VariableFault {
                     file.display()
                 )
             }
+            Unreachable(reason) => write!(
+                f,
+                "the target does not answer, so no trial was run: {reason}; check the URL \
+                 (scheme, host, port) and that the service is running"
+            ),
         }
     }
 }

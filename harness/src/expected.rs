@@ -4,6 +4,13 @@
 //! - a documented path (`/drives/{drivesId}/root/createLink`): every trial of that path;
 //! - a trial (`POST /drives/{drivesId}/root/createLink` or `POST … embed`): that trial only;
 //! - a variant (`embed`): that variant on every path.
+//!
+//! An entry may pin the problems it expects after ` => `, separated by ` | `, each as the digest
+//! writes it (`[check] rule`): `POST … embed => [behaviour] link.type is the requested type`.
+//! A pinned trial that fails with a problem not pinned fails the run, saying what changed.
+//! `--write-baseline FILE` writes such a file for the run's failures (Schemathesis's baseline).
+//! A comment is a `#` at the start of a line or after a space; a schema rule's `file#pointer`
+//! is no comment.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -16,9 +23,13 @@ use crate::variant::Variant;
 #[derive(Clone, Debug, Default)]
 pub struct ExpectedFailures {
     file: PathBuf,
-    /// (line number, what it lists) of every entry.
-    entries: Vec<(usize, Listed)>,
+    /// (line number, what it lists, its pinned problems) of every entry.
+    entries: Vec<(usize, Listed, Vec<String>)>,
 }
+
+/// What separates an entry from its pinned problems, and one pinned problem from the next.
+pub const PIN: &str = " => ";
+pub const PIN_SEPARATOR: &str = " | ";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Listed {
@@ -35,6 +46,8 @@ enum Listed {
 pub struct Entry {
     pub file: PathBuf,
     pub line: usize,
+    /// The problems the entry expects; empty when it pins none (any failure is expected).
+    pub pins: Vec<String>,
 }
 
 impl fmt::Display for Entry {
@@ -63,10 +76,18 @@ impl ExpectedFailures {
         let is_variant = |v: &str| variants.iter().any(|x| x.name == v);
         let mut entries = Vec::new();
         for (i, line) in text.lines().enumerate() {
-            let entry = line
-                .split_once('#')
-                .map_or(line, |(before, _)| before)
-                .trim();
+            let line = without_comment(line);
+            let (entry, pins) = match line.split_once(PIN.trim()) {
+                Some((entry, pins)) => (
+                    entry.trim(),
+                    pins.split(PIN_SEPARATOR.trim())
+                        .map(str::trim)
+                        .filter(|p| !p.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                ),
+                None => (line.trim(), Vec::new()),
+            };
             if entry.is_empty() {
                 continue;
             }
@@ -90,7 +111,7 @@ impl ExpectedFailures {
                 let fault = VariableFault::NamesNoTrial(file.to_owned(), i + 1, entry);
                 return Err(SetupError::in_variable(EXPECTED_FAILURES, fault));
             };
-            entries.push((i + 1, listed));
+            entries.push((i + 1, listed, pins));
         }
         Ok(ExpectedFailures {
             file: file.to_owned(),
@@ -103,7 +124,7 @@ impl ExpectedFailures {
         let template = case.template.as_str();
         self.entries
             .iter()
-            .find(|(_, listed)| match listed {
+            .find(|(_, listed, _)| match listed {
                 Listed::Path(t) => t == template,
                 Listed::Trial {
                     template: t,
@@ -111,9 +132,46 @@ impl ExpectedFailures {
                 } => t == template && v.as_deref() == variant,
                 Listed::Variant(v) => Some(v.as_str()) == variant,
             })
-            .map(|(line, _)| Entry {
+            .map(|(line, _, pins)| Entry {
                 file: self.file.clone(),
                 line: *line,
+                pins: pins.clone(),
             })
+    }
+}
+
+/// The line without its comment: from a `#` at the start or after whitespace.
+fn without_comment(line: &str) -> &str {
+    let mut previous = ' ';
+    for (at, c) in line.char_indices() {
+        if c == '#' && previous.is_whitespace() {
+            return &line[..at];
+        }
+        previous = c;
+    }
+    line
+}
+
+/// One baseline line: the trial, and the problems it had, pinned.
+pub fn baseline_line(trial: &str, pins: &[String]) -> String {
+    if pins.is_empty() {
+        trial.to_owned()
+    } else {
+        format!("{trial}{PIN}{}", pins.join(PIN_SEPARATOR))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_inside_a_word_is_no_comment() {
+        assert_eq!(without_comment("# all"), "");
+        assert_eq!(without_comment("embed # why"), "embed ");
+        assert_eq!(
+            without_comment("x => [schema] /a breaks schemas/a.json#/b"),
+            "x => [schema] /a breaks schemas/a.json#/b"
+        );
     }
 }

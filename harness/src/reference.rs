@@ -18,6 +18,8 @@ use crate::profile::Profile;
 use crate::schema::Schemas;
 use crate::service::Service;
 
+mod cors;
+mod normal;
 mod refusal;
 
 pub use refusal::{Fault, Refusal};
@@ -90,6 +92,9 @@ impl Answer {
             .fold(ResponseTemplate::new(self.status), |t, (name, value)| {
                 t.insert_header(name.as_str(), value.as_str())
             });
+        if self.status == 204 {
+            return template;
+        }
         template.set_body_raw(self.body.to_string().into_bytes(), &self.content_type)
     }
 }
@@ -134,8 +139,26 @@ impl Reference {
     }
 
     /// The answer to `request`, with the documented path it matched and the refusal, if any.
+    /// A browser's page may read it (CORS).
     pub fn reply(&self, request: &Request) -> Reply<'_> {
-        let path = request.url.path();
+        let mut reply = self.reply_to(request);
+        cors::allow(request, &mut reply.answer);
+        reply
+    }
+
+    fn reply_to(&self, request: &Request) -> Reply<'_> {
+        // What real clients send (`//`, `%21`) is first brought to one form: one item, one link.
+        let path = &normal::path(request.url.path());
+        if let Some(answer) = cors::preflight(request) {
+            let template = refusal::segments(path)
+                .ok()
+                .and_then(|segments| self.templates.iter().find(|t| t.matches(&segments)));
+            return Reply {
+                template,
+                refusal: None,
+                answer,
+            };
+        }
         let template = refusal::segments(path).and_then(|segments| {
             self.templates
                 .iter()

@@ -9,6 +9,15 @@ use crate::verdict::{ContentTypeFault, Problem, StatusRule};
 
 /// The whole report: every problem once, in check order, then the `curl` line.
 pub fn render(problems: &[Problem], request: &PreparedRequest) -> String {
+    render_with_hint(problems, None, request)
+}
+
+/// [`render`], with a `hint:` line after the problems when `hint` says something.
+pub fn render_with_hint(
+    problems: &[Problem],
+    hint: Option<&str>,
+    request: &PreparedRequest,
+) -> String {
     let mut out = String::new();
     let count = problems.len();
     let _ = writeln!(
@@ -20,6 +29,9 @@ pub fn render(problems: &[Problem], request: &PreparedRequest) -> String {
     for (i, problem) in problems.iter().enumerate() {
         let _ = write!(out, "\n{}. [{}] ", i + 1, problem.check().name());
         describe(&mut out, problem);
+    }
+    if let Some(hint) = hint {
+        let _ = writeln!(out, "hint: {hint}");
     }
     let _ = write!(
         out,
@@ -167,6 +179,98 @@ fn describe(out: &mut String, problem: &Problem) {
     }
 }
 
+/// One problem as the digest counts it: its check and rule, without the values that differ
+/// from answer to answer, so the same mistake on fifty paths is one line. A connection problem
+/// keeps its reason (cut), which says what to fix.
+pub fn digest_line(problem: &Problem) -> String {
+    match problem {
+        Problem::Connection { reason } => {
+            format!("{}: {}", pin_line(problem), json_text_cut(reason))
+        }
+        Problem::OnRepeat(inner) => format!("second answer: {}", digest_line(inner)),
+        _ => pin_line(problem),
+    }
+}
+
+/// One problem as an expected-failures line pins it: its check and rule, nothing that changes
+/// from run to run (a connection's reason names a port).
+pub fn pin_line(problem: &Problem) -> String {
+    let check = problem.check().name();
+    let what = match problem {
+        Problem::OnRepeat(inner) => return format!("second answer: {}", pin_line(inner)),
+        Problem::Connection { .. } => "no answer".to_owned(),
+        Problem::Status {
+            expected, actual, ..
+        } => format!(
+            "expected {}, got {}",
+            expected_status(*expected),
+            status_line(*actual)
+        ),
+        Problem::ContentType { fault, .. } => match fault {
+            ContentTypeFault::Missing => "missing".to_owned(),
+            ContentTypeFault::Several(_) => "more than one Content-Type header".to_owned(),
+            ContentTypeFault::Invalid(_) => "not a valid media type".to_owned(),
+            ContentTypeFault::NotJson(essence) => format!("media type is {essence}"),
+        },
+        Problem::BodyTooLarge { limit, .. } => {
+            format!("body larger than {} MiB", limit / (1024 * 1024))
+        }
+        Problem::BodyTooManyValues { limit, .. } => format!("more than {limit} JSON values"),
+        Problem::BodyNotJson { .. } => "not one JSON document".to_owned(),
+        Problem::DuplicateMember(d) => {
+            format!("{}: the name {:?} occurs more than once", d.pointer, d.name)
+        }
+        Problem::Schema(v) => {
+            let pointer = if v.pointer.is_empty() {
+                "(the whole body)"
+            } else {
+                &v.pointer
+            };
+            format!("{pointer} breaks {}", v.rule)
+        }
+        Problem::Behaviour(b) => b.rule.statement().to_owned(),
+    };
+    format!("[{check}] {what}")
+}
+
+/// A reason cut for one digest line: the client's reasons can be long.
+fn json_text_cut(reason: &str) -> String {
+    let line = first_line(reason);
+    match line.char_indices().nth(160) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line.to_owned(),
+    }
+}
+
+/// libtest's failure message under nextest, where the report goes to stderr once.
+pub const NEXTEST_FAILED: &str = "failed: the report is on stderr, after `Error:`";
+
+/// The first lines of a baseline file: what it is and what wrote it.
+pub fn baseline_heading(profile: Profile, target: &str, failed: usize) -> String {
+    format!(
+        "# createlink-conformance baseline: the {failed} trial{} that did not pass, profile {}, \
+         target {target}.\n# Use it as CREATELINK_EXPECTED_FAILURES: a listed trial that fails \
+         with a problem not pinned after `=>`\n# fails the run, and one that passes fails it too \
+         (remove its line).\n",
+        if failed == 1 { "" } else { "s" },
+        profile.name()
+    )
+}
+
+/// The hint for a base answer that fails under the run's profile but has `other`'s shape.
+pub fn profile_hint(other: Profile) -> String {
+    format!(
+        "this answer has the {} profile's shape: run with CREATELINK_PROFILE={}",
+        other.name(),
+        other.name()
+    )
+}
+
+/// The hint for a target that answered `404` to every trial.
+pub const ALL_NOT_FOUND: &str = "every answer was 404 Not Found: does CREATELINK_BASE_URL end \
+     with the version prefix the paths hang from (e.g. https://host/beta), and do \
+     CREATELINK_PARAMS name items that exist?";
+
 /// The status a rule accepts, as written in reports.
 pub fn expected_status(rule: StatusRule) -> String {
     match rule {
@@ -231,13 +335,19 @@ pub fn status_line(status: u16) -> String {
     }
 }
 
-/// `--help`: what the program does and its variables. libtest's own options follow it.
+/// `--help`: what the program does, its options and its variables. Only the libtest options
+/// that change a conformance run are listed; the others (`--nocapture`, `--show-output`,
+/// `--test`, `-Z`) are still accepted, since runners such as nextest pass them.
 pub const HELP: &str = "\
 createlink-conformance: the conformance suite for Microsoft Graph's createLink (beta).
 
+Usage:
+  createlink-conformance [OPTIONS] [FILTER]   run the suite (or: cargo test --test conformance --)
+  createlink-conformance serve [OPTIONS]       run the reference server (see `serve --help`)
+
 Runs 20 trials on each of 29 paths (the seed API document's 23, the published pages' 6)
-against CREATELINK_BASE_URL, or against the built-in reference server when it is unset. `createlink-conformance serve` runs that server
-on its own (see `serve --help`).
+against CREATELINK_BASE_URL, or against the built-in reference server when it is unset.
+`createlink-conformance serve` runs that server on its own (see `serve --help`).
 
 Variables (all optional):
   CREATELINK_BASE_URL           base URL of the implementation, e.g. https://host/beta
@@ -254,6 +364,21 @@ Variables (all optional):
   CREATELINK_SUMMARY            file to append a Markdown summary to (else GITHUB_STEP_SUMMARY)
 Relative paths are relative to the clone's root under cargo, else to the working directory.
 
-Exit codes: 0 every trial passed or failed as expected, 101 a trial failed, 2 a variable or
-file is wrong (nothing was sent), 4 no trial matches the filter.
+Options:
+  [FILTER]                run the trials whose names contain FILTER
+  --exact                 FILTER must match a whole trial name
+  --skip FILTER           leave out the trials whose names contain FILTER (repeatable)
+  --list                  list the trial names and send nothing
+  --fail-fast             after the first failure, start no further trial (they show as ignored)
+  --write-baseline FILE   write the expected-failures file that would make this run pass
+  --test-threads N        most trials at once (default CREATELINK_CONCURRENCY)
+  --format pretty|terse|json, -q   how results are printed (-q is --format terse)
+  --color auto|always|never        colour of the results
+  --logfile PATH          write the results to PATH instead of stdout
+  --ignored, --include-ignored     libtest's: no trial is marked ignored, so --ignored selects none
+  -h, --help / -V, --version
+
+Exit codes: 0 every trial passed or failed as expected, 101 a trial failed, 2 a variable, file
+or option is wrong, or the options would check nothing (nothing was sent), 4 no trial matches
+the filter or options.
 ";

@@ -28,7 +28,8 @@ Usage: createlink-conformance serve [--profile documented|graph] [--service any|
 Options:
   --profile P   documented: 200 and {\"value\": permission}, as the API document says (default);
                 graph: 201 for a new link, 200 for an existing one, the bare permission, as the
-                live service answers. Overrides CREATELINK_PROFILE.
+                live service answers; use it to test an official SDK, which reads the
+                documented shape as an empty Permission. Overrides CREATELINK_PROFILE.
   --service S   any: accept every documented request (default); personal: stand for OneDrive
                 personal; business: for OneDrive for Business and SharePoint. A request that
                 service lacks (an embed link on business; the organization or users scope, a
@@ -42,6 +43,13 @@ It prints its base URL (http://ADDR:PORT/beta) as the first line on stdout, serv
 createLink paths under it, logs one line per request on stderr, and runs until Ctrl-C or SIGTERM,
 then prints a summary of the requests and the violations on stderr.
 ";
+
+/// Said at start-up and after the summary under `documented`: an SDK client sees no error, only
+/// empty fields, and its developer would look for the fault in the wrong place.
+pub const DOCUMENTED_NOTE: &str = "note: profile documented answers a link with 200 and \
+     {\"value\": permission}, as the API document says; the official Graph SDKs (msgraph-sdk for \
+     Python, the kiota and fluent JS clients) read that shape as an empty Permission and raise no \
+     error. To test an SDK client, run serve --profile graph (the service's shape).";
 
 /// What the command line asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -226,6 +234,9 @@ fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
             service.name(),
             service.label()
         );
+        if profile == Profile::Documented {
+            eprintln!("{DOCUMENTED_NOTE}");
+        }
         stop.await;
         drop(server);
         Ok::<(), String>(())
@@ -235,6 +246,9 @@ fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
         .unwrap_or_else(|e| e.into_inner())
         .summary(documented);
     let _ = write!(std::io::stderr(), "{summary}");
+    if profile == Profile::Documented {
+        let _ = writeln!(std::io::stderr(), "{DOCUMENTED_NOTE}");
+    }
     Ok(())
 }
 

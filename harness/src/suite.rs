@@ -1,17 +1,20 @@
 //! The conformance suite: cases turned into libtest-mimic trials, run against the target.
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use libtest_mimic::{Arguments, Completion, Failed, Trial};
+use libtest_mimic::{Completion, Failed, Trial};
 use reqwest::Url;
 
 use crate::case::{self, Case};
 use crate::client::Executor;
-use crate::config::{CONCURRENCY, Config, Profile, SUMMARY};
-use crate::error::SetupError;
-use crate::expected::{Entry, ExpectedFailures};
+use crate::config::{BASE_URL, CONCURRENCY, Config, Profile, SUMMARY};
+use crate::digest;
+use crate::error::{SetupError, VariableFault};
+use crate::expected::{self, Entry, ExpectedFailures};
 use crate::limits;
+use crate::options;
 use crate::redact::Redactor;
 use crate::reference::ReferenceServer;
 use crate::report;
@@ -46,6 +49,8 @@ pub struct Suite {
 pub struct CaseOutcome {
     pub request: PreparedRequest,
     pub problems: Vec<Problem>,
+    /// A failed base answer that the other profile would pass: the profile to suggest.
+    pub hint: Option<Profile>,
 }
 
 impl CaseOutcome {
@@ -54,7 +59,26 @@ impl CaseOutcome {
     }
 
     pub fn report(&self) -> String {
-        report::render(&self.problems, &self.request)
+        let hint = self.hint.map(report::profile_hint);
+        report::render_with_hint(&self.problems, hint.as_deref(), &self.request)
+    }
+
+    /// Each problem once, as an expected-failures line pins it.
+    pub fn pins(&self) -> Vec<String> {
+        let mut pins: Vec<String> = Vec::new();
+        for pin in self.problems.iter().map(report::pin_line) {
+            if !pins.contains(&pin) {
+                pins.push(pin);
+            }
+        }
+        pins
+    }
+
+    /// The problems `entry` does not pin.
+    fn unpinned(&self, entry: &Entry) -> Vec<String> {
+        let mut pins = self.pins();
+        pins.retain(|p| !entry.pins.contains(p));
+        pins
     }
 }
 
@@ -233,8 +257,10 @@ impl Suite {
         request: PreparedRequest,
         exchange: &verdict::Exchange,
     ) -> CaseOutcome {
+        let problems = verdict::judge_answer(self.config.profile, &self.schemas, exchange);
         CaseOutcome {
-            problems: verdict::judge_answer(self.config.profile, &self.schemas, exchange),
+            hint: self.profile_hint(&problems, Expect::Base, &[exchange]),
+            problems,
             request,
         }
     }
@@ -249,10 +275,32 @@ impl Suite {
             Some(Kind::Link { body, .. }) => Expect::Link { request: body },
             Some(Kind::Refusal { status, .. }) => Expect::Refusal { status: *status },
         };
+        let problems = verdict::judge(self.config.profile, &self.schemas, expect, &exchanges);
         CaseOutcome {
-            problems: verdict::judge(self.config.profile, &self.schemas, expect, &exchanges),
+            hint: self.profile_hint(&problems, expect, &exchanges),
+            problems,
             request,
         }
+    }
+
+    /// The other profile, when a base answer fails this run's profile and would pass that one:
+    /// the commonest first mistake is running the default profile against a service that
+    /// answers as Graph does (or the reverse). Only base answers: a variant's rules are the
+    /// same under both profiles, so its shape says nothing more.
+    fn profile_hint(
+        &self,
+        problems: &[Problem],
+        expect: Expect<'_>,
+        exchanges: &[&verdict::Exchange],
+    ) -> Option<Profile> {
+        let other = match self.config.profile {
+            Profile::Documented => Profile::Graph,
+            Profile::Graph => Profile::Documented,
+        };
+        (matches!(expect, Expect::Base)
+            && !problems.is_empty()
+            && verdict::judge(other, &self.schemas, expect, exchanges).is_empty())
+        .then_some(other)
     }
 
     /// The trial result of `id`, taking the expected-failures file into account.
@@ -270,6 +318,10 @@ impl Suite {
                 id,
                 verdict: Verdict::NotOffered,
                 first_problem: None,
+                kinds: Vec::new(),
+                pins: Vec::new(),
+                hint: None,
+                not_found: false,
             });
             return Ok(Completion::ignored_with(reason));
         }
@@ -286,23 +338,57 @@ impl Suite {
         // nextest runs each trial as a process of its own and reads a failure's description
         // from standard error, from a line starting "Error: ", for its JUnit <failure> text;
         // it has no expected-failure status, so the reason goes there too.
-        if std::env::var_os("NEXTEST").is_some() {
-            match &result {
-                Err(failed) => eprintln!("Error: {}", failed.message().unwrap_or_default()),
+        // Its first line becomes the JUnit `message`: the first problem, not the count. The
+        // report is printed there only; libtest's own copy on stdout is one line pointing to it.
+        let result = if std::env::var_os("NEXTEST").is_some() {
+            match result {
+                Err(failed) => {
+                    let report = failed.message().unwrap_or_default();
+                    eprintln!(
+                        "Error: {}\n{report}",
+                        report::first_line_of_first_problem(report)
+                    );
+                    Err(report::NEXTEST_FAILED.into())
+                }
                 Ok(Completion::Ignored {
                     reason: Some(reason),
-                }) => eprintln!("note: {reason}"),
-                Ok(_) => {}
+                }) => {
+                    eprintln!("note: {reason}");
+                    Ok(Completion::ignored_with(reason))
+                }
+                other => other,
             }
-        }
+        } else {
+            result
+        };
         let first_problem = outcome.problems.first().map(|_| {
             self.redactor
                 .redact(report::first_line_of_first_problem(&outcome.report()))
         });
+        let mut kinds: Vec<String> = Vec::new();
+        for problem in &outcome.problems {
+            let kind = self.redactor.redact(&report::digest_line(problem));
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        let pins = outcome
+            .pins()
+            .iter()
+            .map(|p| self.redactor.redact(p))
+            .collect();
+        let not_found = outcome
+            .problems
+            .iter()
+            .any(|p| matches!(p, Problem::Status { actual: 404, .. }));
         self.record(summary::Result {
             id,
             verdict,
             first_problem,
+            kinds,
+            pins,
+            hint: outcome.hint,
+            not_found,
         });
         result
     }
@@ -312,6 +398,60 @@ impl Suite {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(result);
+    }
+
+    /// The end-of-run digest, for stderr: `None` when every trial that ran passed.
+    pub fn digest(&self) -> Option<String> {
+        let results = self.results.lock().unwrap_or_else(|e| e.into_inner());
+        let names: Vec<String> = results.iter().map(|r| self.trial_name(r.id)).collect();
+        let mut order: Vec<usize> = (0..results.len()).collect();
+        // Trial order, not the order trials ended in: the same run gives the same digest.
+        order.sort_by_key(|&i| results[i].id);
+        let entries: Vec<digest::Entry<'_>> = order
+            .into_iter()
+            .filter(|&i| !matches!(results[i].verdict, Verdict::Pass | Verdict::NotOffered))
+            .map(|i| digest::Entry {
+                name: &names[i],
+                verdict: results[i].verdict,
+                kinds: &results[i].kinds,
+            })
+            .collect();
+        let mut hints = Vec::new();
+        let hinted = results.iter().filter_map(|r| r.hint).collect::<Vec<_>>();
+        if let Some(&other) = hinted.first() {
+            hints.push(format!(
+                "{} base answer{} failed but would pass the other profile: {}",
+                hinted.len(),
+                if hinted.len() == 1 { "" } else { "s" },
+                report::profile_hint(other)
+            ));
+        }
+        if !results.is_empty() && results.iter().all(|r| r.not_found) {
+            hints.push(report::ALL_NOT_FOUND.to_owned());
+        }
+        digest::render(&entries, &hints)
+    }
+
+    /// The expected-failures file that would make this run pass: each trial that did not pass,
+    /// with its problems pinned, in trial order.
+    pub fn baseline(&self) -> String {
+        let results = self.results.lock().unwrap_or_else(|e| e.into_inner());
+        // A trial not sent under the run's service is not a gap of the implementation.
+        let mut failed: Vec<&summary::Result> = results
+            .iter()
+            .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::NotOffered))
+            .collect();
+        failed.sort_by_key(|r| r.id);
+        let mut out = self.redactor.redact(&report::baseline_heading(
+            self.profile(),
+            self.base_url.as_str(),
+            failed.len(),
+        ));
+        for r in failed {
+            out.push_str(&expected::baseline_line(&self.trial_name(r.id), &r.pins));
+            out.push('\n');
+        }
+        out
     }
 
     /// The Markdown summary of the trials that ran so far.
@@ -336,6 +476,25 @@ pub fn settle(outcome: &CaseOutcome, entry: Option<Entry>) -> Result<Completion,
     match (outcome.passed(), entry) {
         (true, None) => Ok(Completion::Completed),
         (false, None) => Err(outcome.report().into()),
+        (false, Some(entry)) if !entry.pins.is_empty() && !outcome.unpinned(&entry).is_empty() => {
+            let new = outcome.unpinned(&entry);
+            let gone: Vec<&String> = {
+                let now = outcome.pins();
+                entry.pins.iter().filter(|p| !now.contains(p)).collect()
+            };
+            let mut text = format!(
+                "listed as an expected failure at {entry}, but it fails for another reason now:\n"
+            );
+            for pin in &new {
+                text.push_str(&format!("   new:      {pin}\n"));
+            }
+            for pin in gone {
+                text.push_str(&format!("   gone:     {pin}\n"));
+            }
+            text.push_str("update that line (--write-baseline FILE writes them all) or fix the new problem\n\n");
+            text.push_str(&outcome.report());
+            Err(text.into())
+        }
         (false, Some(entry)) => {
             let count = outcome.problems.len();
             Ok(Completion::ignored_with(format!(
@@ -355,16 +514,27 @@ pub fn settle(outcome: &CaseOutcome, entry: Option<Entry>) -> Result<Completion,
 /// The `conformance` test target's `main`.
 pub fn main() -> ExitCode {
     limits::return_large_blocks();
-    let raw: Vec<String> = std::env::args().skip(1).collect();
-    if raw.iter().any(|a| a == "--version" || a == "-V") {
-        println!("createlink-conformance {}", env!("CARGO_PKG_VERSION"));
-        return ExitCode::SUCCESS;
-    }
-    if raw.iter().any(|a| a == "--help" || a == "-h") {
-        // Ours first; libtest's options follow, printed by its own parser.
-        println!("{}", report::HELP);
-    }
-    let mut args = Arguments::from_args();
+    options::end_quietly_on_closed_pipe();
+    let (mut args, fail_fast, baseline) = match options::parse(std::env::args().skip(1).collect()) {
+        options::Command::Run {
+            args,
+            fail_fast,
+            baseline,
+        } => (
+            args,
+            fail_fast,
+            baseline.map(|f| crate::config::absolute(&f)),
+        ),
+        options::Command::Print(text) => {
+            // A reader that has gone (`--help | head -1`) is no error.
+            let _ = std::io::Write::write_all(&mut std::io::stdout(), text.as_bytes());
+            return ExitCode::SUCCESS;
+        }
+        options::Command::Refuse(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(options::Command::EXIT_CODE);
+        }
+    };
     let mut plan = match Config::from_env().and_then(Plan::load) {
         Ok(plan) => plan,
         Err(e) => return setup_error(&e),
@@ -374,18 +544,40 @@ pub fn main() -> ExitCode {
         .into_iter()
         .map(|id| (id, plan.trial_name(id)))
         .collect();
+    // nextest runs each trial as a process of its own and has no expected-failure outcome: a
+    // listed trial that failed as expected would count as passed. So under nextest (which sets
+    // NEXTEST=1 when it lists the trials and when it runs them) a listed trial carries libtest's
+    // ignored flag, and nextest shows it as skipped; `--run-ignored all` runs it.
+    let under_nextest = std::env::var_os("NEXTEST").is_some();
+    let known_gap = |id: TrialId| {
+        under_nextest
+            && plan
+                .expected
+                .entry(
+                    &plan.cases[id.case],
+                    id.variant.map(|v| plan.variants[v].name.as_str()),
+                )
+                .is_some()
+    };
+    let flagged: Vec<bool> = named.iter().map(|(id, _)| known_gap(*id)).collect();
+    let placeholder = |name: &str, gap: bool| Trial::test(name, || Ok(())).with_ignored_flag(gap);
     if args.list {
         // Listing must print nothing but the list (nextest parses it) and start no server.
         let trials = named
-            .into_iter()
-            .map(|(_, name)| Trial::test(name, || Ok(())))
+            .iter()
+            .zip(&flagged)
+            .map(|((_, name), gap)| placeholder(name, *gap))
             .collect();
         return libtest_mimic::run(&args, trials).exit_code();
     }
     // Before any server or client starts: a filter that selects nothing sends nothing.
     let selected = named
         .iter()
-        .filter(|(_, name)| !args.is_filtered_out(&Trial::test(name.clone(), || Ok(()))))
+        .zip(&flagged)
+        .filter(|((_, name), gap)| {
+            let trial = placeholder(name, **gap);
+            !args.is_filtered_out(&trial) && !args.is_ignored(&trial)
+        })
         .count();
     if selected == 0 {
         // A typo in a CI filter must not pass silently; 4 is nextest's code for "no tests".
@@ -425,6 +617,16 @@ pub fn main() -> ExitCode {
         Ok(suite) => Arc::new(suite),
         Err(e) => return setup_error(&e),
     };
+    // The pre-flight: a target that cannot be reached at all is one message, not a failed
+    // report on every trial.
+    let reached = match suite.uses_reference_server() {
+        true => Ok(0),
+        false => suite.executor().reach(suite.base_url()),
+    };
+    if let Err(reason) = reached {
+        let fault = VariableFault::Unreachable(reason);
+        return setup_error(&SetupError::in_variable(BASE_URL, fault));
+    }
     eprintln!(
         "createlink conformance: {} paths, {} variant{}, {} trials, profile {}{}, target {}{}",
         suite.cases.len(),
@@ -447,17 +649,37 @@ pub fn main() -> ExitCode {
             ""
         }
     );
-    let mut named = named;
+    let mut named: Vec<(TrialId, String, bool)> = named
+        .into_iter()
+        .zip(flagged)
+        .map(|((id, name), gap)| (id, name, gap))
+        .collect();
     // Trials are handed to the test threads in order: the ones that send more requests go first,
     // so a repeat never starts last and stretches the run by a round trip.
-    named.sort_by_key(|(id, _)| {
+    named.sort_by_key(|(id, _, _)| {
         std::cmp::Reverse(id.variant.map_or(1, |v| suite.variants[v].requests()))
     });
+    // `--fail-fast`: after a failure, trials not yet started are not sent (those in flight end
+    // as usual), as nextest's option of that name does.
+    let failed = Arc::new(AtomicBool::new(false));
     let trials: Vec<Trial> = named
         .into_iter()
-        .map(|(id, name)| {
+        .map(|(id, name, gap)| {
             let suite = Arc::clone(&suite);
-            Trial::ignorable_test(name, move || suite.trial_result(id))
+            let failed = Arc::clone(&failed);
+            Trial::ignorable_test(name, move || {
+                if fail_fast && failed.load(Ordering::SeqCst) {
+                    return Ok(Completion::ignored_with(
+                        "not run: --fail-fast, and an earlier trial failed",
+                    ));
+                }
+                let result = suite.trial_result(id);
+                if result.is_err() {
+                    failed.store(true, Ordering::SeqCst);
+                }
+                result
+            })
+            .with_ignored_flag(gap)
         })
         .collect();
     // One thread per selected trial, up to the concurrency limit: every request can be in
@@ -467,7 +689,24 @@ pub fn main() -> ExitCode {
         None => selected.clamp(1, concurrency),
     });
     let conclusion = libtest_mimic::run(&args, trials);
+    // Under nextest each process runs one trial: a digest of one is noise.
+    if let Some(digest) = suite.digest().filter(|_| !under_nextest) {
+        eprint!("{digest}");
+    }
     write_summary(&suite);
+    if let Some(file) = &baseline {
+        match std::fs::write(file, suite.baseline()) {
+            Ok(()) => eprintln!(
+                "createlink conformance: wrote the baseline to {}: set \
+                 CREATELINK_EXPECTED_FAILURES to it to make this run pass",
+                file.display()
+            ),
+            Err(e) => eprintln!(
+                "createlink conformance: cannot write the baseline to {}: {e}",
+                file.display()
+            ),
+        }
+    }
     conclusion.exit_code()
 }
 

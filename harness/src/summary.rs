@@ -17,6 +17,14 @@ pub struct Result {
     pub id: TrialId,
     pub verdict: Verdict,
     pub first_problem: Option<String>,
+    /// Each of its problems once, as the digest counts them.
+    pub kinds: Vec<String>,
+    /// Each of its problems once, as an expected-failures line pins them.
+    pub pins: Vec<String>,
+    /// The other profile, when the trial's base answer has that profile's shape.
+    pub hint: Option<crate::profile::Profile>,
+    /// An answer was `404 Not Found` where a link or a refusal was expected.
+    pub not_found: bool,
 }
 
 /// The summary as Markdown. `heading` says what ran (profile and target).
@@ -57,11 +65,11 @@ pub fn render(heading: &str, cases: &[Case], variants: &[Variant], results: &[Re
         }
         out.push('\n');
     }
-    // In the table's order, whatever order the trials ended in.
-    let failed: Vec<&Result> = by_id
-        .values()
-        .copied()
-        .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::NotOffered))
+    // Real failures first, then known gaps, as the digest on stderr; each in the table's
+    // order, whatever order the trials ended in.
+    let failed: Vec<&Result> = [Verdict::Fail, Verdict::ExpectedFailure]
+        .into_iter()
+        .flat_map(|v| by_id.values().copied().filter(move |r| r.verdict == v))
         .collect();
     if !failed.is_empty() {
         out.push_str("\n### First problems\n\n");

@@ -5,6 +5,8 @@ mod common;
 
 use std::path::PathBuf;
 use std::process::Output;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::program::{self, workspace};
 use common::{behaving_target, permission, trial_names};
@@ -182,8 +184,11 @@ fn a_malformed_case_file_is_named() {
     );
 }
 
+/// Pre-flight: a target that cannot be reached at all stops the run before any trial, with one
+/// message naming the cause and the variable to check, and exit code 2, not a failed report on
+/// every trial.
 #[test]
-fn an_unreachable_target_fails_every_case_with_the_reason() {
+fn an_unreachable_target_stops_the_run_with_one_message() {
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -191,13 +196,190 @@ fn an_unreachable_target_fails_every_case_with_the_reason() {
     let base = format!("http://127.0.0.1:{port}/beta");
     let out = suite(&[("CREATELINK_BASE_URL", &base)], &[]);
     let shown = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "error: CREATELINK_BASE_URL: the target does not answer, so no trial was run: cannot \
+             connect to 127.0.0.1:{port}"
+        )),
+        "{shown}"
+    );
+    assert!(shown.contains("Connection refused"), "{shown}");
+    assert!(!shown.contains("test result"), "{shown}");
+    assert!(!shown.contains("panicked"), "{shown}");
+    let lines = String::from_utf8_lossy(&out.stdout).lines().count()
+        + String::from_utf8_lossy(&out.stderr).lines().count();
+    assert!(lines < 100, "{lines} lines: {shown}");
+    // A name that does not resolve is the same kind of stop.
+    let out = suite(
+        &[("CREATELINK_BASE_URL", "http://nowhere.invalid/beta")],
+        &[],
+    );
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains("cannot connect to nowhere.invalid:80"),
+        "{shown}"
+    );
+}
+
+/// A target that goes away after the pre-flight still gets a failed trial with the reason on
+/// every path, within the timeout: only the first look is a setup error.
+#[test]
+fn a_target_that_answers_only_the_pre_flight_fails_every_trial_with_the_reason() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Answers the first connection's request (the pre-flight), then closes the listener.
+    let server = std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf);
+        let _ = stream
+            .write_all(b"HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+    });
+    let base = format!("http://127.0.0.1:{port}/beta");
+    let out = suite(&[("CREATELINK_BASE_URL", &base)], &[]);
+    server.join().unwrap();
+    let shown = text(&out);
     assert_eq!(out.status.code(), Some(101), "{shown}");
     assert!(
         shown.contains(&format!("0 passed; {} failed", trial_names().len())),
         "{shown}"
     );
     assert!(shown.contains("cannot connect to 127.0.0.1"), "{shown}");
-    assert!(!shown.contains("panicked"), "{shown}");
+    // The digest says it once, with the count.
+    assert!(
+        shown.contains(&format!(
+            "{:>6} × [connection] no answer: cannot connect to 127.0.0.1:{port}",
+            trial_names().len()
+        )),
+        "{shown}"
+    );
+}
+
+/// A target that answers `404` everywhere (a base URL without its `/beta`, say) gets one line
+/// at the end saying so.
+#[test]
+fn a_target_that_answers_404_everywhere_gets_one_line_saying_so() {
+    let target = common::serve(wiremock::ResponseTemplate::new(404));
+    let out = suite(&[("CREATELINK_BASE_URL", &target.uri())], &[]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(101), "{shown}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr
+            .matches("hint: every answer was 404 Not Found")
+            .count(),
+        1,
+        "{shown}"
+    );
+    // One broken path is no such hint.
+    let out = suite(
+        &[(
+            "CREATELINK_BASE_URL",
+            &format!("{}/beta", one_broken_path().uri()),
+        )],
+        &[],
+    );
+    assert!(
+        !text(&out).contains("every answer was 404"),
+        "{}",
+        text(&out)
+    );
+}
+
+/// An answer in the graph profile's shape under the default profile (201 and the bare
+/// permission, as the service answers) says which profile it fits, in each base trial's report
+/// and once in the digest.
+#[test]
+fn a_graph_shaped_answer_under_the_default_profile_hints_at_the_profile() {
+    let target = behaving_target(Profile::Graph, |_, _| {});
+    let base = format!("{}/beta", target.uri());
+    let out = suite(&[("CREATELINK_BASE_URL", &base)], &[]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(101), "{shown}");
+    let hint = "hint: this answer has the graph profile's shape: run with CREATELINK_PROFILE=graph";
+    let bases = common::plan().cases.len();
+    assert_eq!(shown.matches(hint).count(), bases, "{shown}");
+    assert!(
+        shown.contains(&format!(
+            "hint: {bases} base answers failed but would pass the other profile: this answer has \
+             the graph profile's shape: run with CREATELINK_PROFILE=graph"
+        )),
+        "{shown}"
+    );
+    // The reverse: the documented shape under `graph`.
+    let target = behaving_target(Profile::Documented, |_, _| {});
+    let base = format!("{}/beta", target.uri());
+    let out = suite(
+        &[
+            ("CREATELINK_BASE_URL", &base),
+            ("CREATELINK_PROFILE", "graph"),
+        ],
+        &[],
+    );
+    let shown = text(&out);
+    assert_eq!(
+        shown
+            .matches("hint: this answer has the documented profile's shape: run with CREATELINK_PROFILE=documented")
+            .count(),
+        bases,
+        "{shown}"
+    );
+    // A plain defect is no hint.
+    let out = suite(
+        &[(
+            "CREATELINK_BASE_URL",
+            &format!("{}/beta", one_broken_path().uri()),
+        )],
+        &[],
+    );
+    assert!(!text(&out).contains("hint:"), "{}", text(&out));
+}
+
+/// The digest on stderr: each distinct problem once with its number of trials and up to three
+/// names; real failures before known gaps.
+#[test]
+fn the_digest_lists_failures_before_known_gaps() {
+    let server = one_broken_path();
+    let listed = temp_file("digest-expected.txt", &format!("{BROKEN} embed\n"));
+    let base = format!("{}/beta", server.uri());
+    let out = suite(
+        &[
+            ("CREATELINK_BASE_URL", &base),
+            ("CREATELINK_EXPECTED_FAILURES", listed.to_str().unwrap()),
+        ],
+        &[],
+    );
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(101), "{shown}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let failed = broken_trials().len() - 1;
+    let at_failed = stderr
+        .find(&format!("failed: {failed} trials\n"))
+        .unwrap_or_else(|| panic!("{shown}"));
+    let at_gaps = stderr
+        .find("known gaps (listed expected failures): 1 trial\n")
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(at_failed < at_gaps, "{shown}");
+    // The base trial and every link variant but the listed embed get the broken link.
+    let links = common::plan()
+        .variants
+        .iter()
+        .filter(|v| matches!(v.kind, createlink::variant::Kind::Link { .. }))
+        .count();
+    assert!(
+        stderr.contains(&format!(
+            "{links:>6} × [schema] /value/link/type breaks \
+             schemas/sharingLink.json#/$defs/members/properties/type/type\n         {BROKEN}\n"
+        )),
+        "{shown}"
+    );
+    assert!(
+        stderr.contains(&format!("… and {} more", links - 3)),
+        "{shown}"
+    );
 }
 
 mod expected_failures {
@@ -453,7 +635,30 @@ fn nextest_ci_profile_writes_junit_with_the_report_as_failure_text() {
     let cases = junit_testcases(&xml);
     let mut names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
     names.sort();
-    assert_eq!(names, trial_names());
+    // The known gap is skipped, not run: it is in no testcase, and not counted as passed.
+    let run: Vec<String> = trial_names().into_iter().filter(|n| *n != xfail).collect();
+    assert_eq!(names, run);
+    let shown = text(&out);
+    assert!(shown.contains("1 skipped"), "{shown}");
+    assert!(
+        !shown.contains(&format!(
+            "{} passed",
+            trial_names().len() - broken_trials().len() + 1
+        )),
+        "{shown}"
+    );
+    // Each report is printed once (the ci profile shows failures at the end only, and
+    // libtest's own copy is one line pointing at stderr).
+    let stdout = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stdout
+            .matches(&format!(
+                "with POST {base}/drives/b!conformance-drive/root/createLink\n"
+            ))
+            .count(),
+        broken_trials().len() - 1,
+        "{shown}"
+    );
     let mut failed: Vec<&TestCase> = cases.iter().filter(|c| c.failure.is_some()).collect();
     failed.sort_by(|a, b| a.name.cmp(&b.name));
     let failed_names: Vec<&str> = failed.iter().map(|c| c.name.as_str()).collect();
@@ -469,13 +674,13 @@ fn nextest_ci_profile_writes_junit_with_the_report_as_failure_text() {
         report.contains("[schema] /value/link/type") && report.contains("curl -sS"),
         "{report}"
     );
-    // The expected failure passes, with its reason in the file.
-    let listed_case = cases.iter().find(|c| c.name == xfail).unwrap();
-    assert!(listed_case.failure.is_none(), "{listed_case:?}");
+    // The message is the first problem, not the count of problems.
     assert!(
-        listed_case.output.contains("expected failure, listed at")
-            && listed_case.output.contains("expected.txt:1"),
-        "{listed_case:?}"
+        base_trial
+            .message
+            .starts_with("Error: [schema] /value/link/type: 5 is not of types"),
+        "{:?}",
+        base_trial.message
     );
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -486,6 +691,8 @@ fn nextest_ci_profile_writes_junit_with_the_report_as_failure_text() {
 struct TestCase {
     name: String,
     failure: Option<String>,
+    /// The `<failure message="…">` attribute.
+    message: String,
     output: String,
 }
 
@@ -501,10 +708,13 @@ fn junit_testcases(xml: &str) -> Vec<TestCase> {
                 b"testcase" => cases.push(TestCase {
                     name: attribute(&e, b"name"),
                     failure: None,
+                    message: String::new(),
                     output: String::new(),
                 }),
                 b"failure" => {
-                    cases.last_mut().unwrap().failure = Some(String::new());
+                    let case = cases.last_mut().unwrap();
+                    case.failure = Some(String::new());
+                    case.message = attribute(&e, b"message");
                     in_failure = true;
                 }
                 b"system-out" | b"system-err" => in_output = true,
@@ -515,9 +725,14 @@ fn junit_testcases(xml: &str) -> Vec<TestCase> {
                 b"testcase" => cases.push(TestCase {
                     name: attribute(&e, b"name"),
                     failure: None,
+                    message: String::new(),
                     output: String::new(),
                 }),
-                b"failure" => cases.last_mut().unwrap().failure = Some(String::new()),
+                b"failure" => {
+                    let case = cases.last_mut().unwrap();
+                    case.failure = Some(String::new());
+                    case.message = attribute(&e, b"message");
+                }
                 _ => {}
             },
             Event::End(e) => match e.name().as_ref() {
@@ -553,9 +768,10 @@ fn attribute(e: &quick_xml::events::BytesStart, name: &[u8]) -> String {
 /// harness's own limit is not the target's fault.
 #[test]
 fn a_concurrency_past_the_descriptor_limit_is_lowered_not_blamed_on_the_target() {
-    let out = std::process::Command::new("sh")
+    let mut cmd = std::process::Command::new("sh");
+    program::clean(&mut cmd);
+    let out = cmd
         .args(["-c", "ulimit -n 160 && exec \"$0\"", program::BIN])
-        .env_remove("CREATELINK_BASE_URL")
         .env("CREATELINK_CONCURRENCY", "1000000")
         .output()
         .unwrap();
@@ -598,6 +814,243 @@ fn version_and_help_say_what_the_program_is_and_its_variables() {
         shown.contains("--test-threads"),
         "libtest's options follow: {shown}"
     );
+    // The program's name and its other command; no option that does nothing here.
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("createlink-conformance: "),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("createlink-conformance serve [OPTIONS]"),
+        "{shown}"
+    );
+    assert!(shown.contains("--fail-fast"), "{shown}");
+    for silent in ["--bench", "--nocapture", "--show-output", "-Z", "unstable"] {
+        assert!(!shown.contains(silent), "--help offers {silent}: {shown}");
+    }
+}
+
+/// `--bench` makes libtest report every trial as ignored, with exit code 0: a gate that
+/// checked nothing. It is refused, and nothing is sent.
+#[test]
+fn bench_is_refused_because_it_would_check_nothing() {
+    let (target, sent) = counting_target();
+    let out = suite(&[("CREATELINK_BASE_URL", &target.uri())], &["--bench"]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains(
+            "error: --bench: the suite has no benchmarks, so this run would check nothing"
+        ),
+        "{shown}"
+    );
+    assert!(!shown.contains("test result"), "{shown}");
+    assert_eq!(sent.load(Ordering::SeqCst), 0, "--bench sent requests");
+}
+
+/// A target that answers every request `500` and counts the trials' requests.
+fn counting_target() -> (MockServer, Arc<AtomicUsize>) {
+    struct Counting(Arc<AtomicUsize>);
+    impl wiremock::Respond for Counting {
+        fn respond(&self, request: &wiremock::Request) -> wiremock::ResponseTemplate {
+            // Trials POST; the pre-flight's GET is not counted.
+            if request.method == wiremock::http::Method::POST {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+            wiremock::ResponseTemplate::new(500)
+        }
+    }
+    let sent = Arc::new(AtomicUsize::new(0));
+    (common::serve(Counting(Arc::clone(&sent))), sent)
+}
+
+/// `--ignored` selects the trials marked ignored, and none is: the run says so and fails
+/// rather than reporting `0 passed` as success.
+#[test]
+fn ignored_alone_selects_nothing_and_fails() {
+    let out = suite(&[], &["--ignored"]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(4), "{shown}");
+    assert!(
+        shown.contains("no trial matches the options given"),
+        "{shown}"
+    );
+}
+
+/// A reader that stops early (`--list | head -3`, `--help | head -1`, a run piped to `head`)
+/// ends the program quietly: no panic, no backtrace.
+#[test]
+fn a_closed_pipe_ends_the_program_quietly() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    for args in [&["--list"][..], &["--help"], &[]] {
+        let mut cmd = Command::new(program::BIN);
+        program::clean(&mut cmd);
+        let mut child = cmd
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = [0u8; 16];
+        child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+        // The pipe's reading end is closed here, as `head` does once it has its lines.
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+        assert!(
+            [Some(0), Some(141)].contains(&out.status.code()),
+            "{args:?}: {:?} {stderr}",
+            out.status
+        );
+    }
+}
+
+/// `--fail-fast`: after the first failure no further trial is sent; the rest show as ignored
+/// with the reason, and the run fails.
+#[test]
+fn fail_fast_stops_sending_after_the_first_failure() {
+    let (target, sent) = counting_target();
+    let out = suite(
+        &[("CREATELINK_BASE_URL", &target.uri())],
+        &["--fail-fast", "--test-threads", "1", BROKEN],
+    );
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(101), "{shown}");
+    let selected = broken_trials().len();
+    assert!(
+        shown.contains(&format!("0 passed; 1 failed; {} ignored", selected - 1)),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("not run: --fail-fast, and an earlier trial failed"),
+        "{shown}"
+    );
+    // One trial ran and failed; whichever it was, it sent one request (two for a repeat).
+    assert!((1..=2).contains(&sent.load(Ordering::SeqCst)), "{shown}");
+}
+
+/// `--write-baseline FILE`: the expected-failures file that makes the same run pass, one
+/// trial per line with its problems pinned; run again with it, the run passes. A listed trial
+/// that then fails for another reason fails the run, saying what changed.
+#[test]
+fn a_written_baseline_makes_the_run_pass_and_pins_each_problem() {
+    let server = one_broken_path();
+    let base = format!("{}/beta", server.uri());
+    let dir = program::temp_dir("baseline");
+    let file = dir.join("baseline.txt");
+    let out = suite(
+        &[("CREATELINK_BASE_URL", &base)],
+        &["--write-baseline", file.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(101), "{}", text(&out));
+    assert!(
+        text(&out).contains("wrote the baseline to"),
+        "{}",
+        text(&out)
+    );
+    let written = std::fs::read_to_string(&file).unwrap();
+    let mut listed: Vec<&str> = written.lines().filter(|l| !l.starts_with('#')).collect();
+    // The file is in trial order; the names, sorted, are not (`expiration` sorts before
+    // `expiration-offset-beyond-doc`, whose file comes first).
+    listed.sort_by_key(|l| l.split(" => ").next().unwrap_or_default().to_owned());
+    let trials: Vec<String> = broken_trials();
+    assert_eq!(listed.len(), trials.len(), "{written}");
+    for (line, trial) in listed.iter().zip(&trials) {
+        assert!(line.starts_with(&format!("{trial} => [")), "{line}");
+    }
+    assert!(
+        written.contains(&format!(
+            "{BROKEN} => [schema] /value/link/type breaks \
+             schemas/sharingLink.json#/$defs/members/properties/type/type\n"
+        )),
+        "{written}"
+    );
+
+    let out = suite(
+        &[
+            ("CREATELINK_BASE_URL", &base),
+            ("CREATELINK_EXPECTED_FAILURES", file.to_str().unwrap()),
+        ],
+        &[],
+    );
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(
+        shown.contains(&format!("{} ignored", trials.len())),
+        "{shown}"
+    );
+
+    // The same path with one more defect: its trials fail again, naming the new problem.
+    let worse = behaving_target(Profile::Documented, |request, answer| {
+        if request.url.path() == BROKEN_PATH {
+            let mut broken = permission();
+            broken["link"]["type"] = json!(5);
+            broken["id"] = json!(7);
+            answer.status = 200;
+            answer.content_type = "application/json".to_owned();
+            answer.body = json!({ "value": broken });
+        }
+    });
+    let out = suite(
+        &[
+            ("CREATELINK_BASE_URL", &format!("{}/beta", worse.uri())),
+            ("CREATELINK_EXPECTED_FAILURES", file.to_str().unwrap()),
+        ],
+        &[],
+    );
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(101), "{shown}");
+    // Refusals are not judged on the permission's id: their listed problems are unchanged.
+    let changed: Vec<String> = trials
+        .iter()
+        .filter(|t| !t.contains(" refuse-"))
+        .cloned()
+        .collect();
+    assert_eq!(failures(&shown), changed, "{shown}");
+    assert!(
+        shown.contains(
+            "but it fails for another reason now:\n   new:      [schema] /value/id breaks"
+        ),
+        "{shown}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The harness's own tests are run by people who have their service's `CREATELINK_*`
+/// variables exported. Every test that starts the program clears them, so a test's verdict is
+/// its own: here the tests that start it run again with such variables set, and pass.
+#[test]
+fn the_harness_tests_pass_with_the_callers_createlink_variables_exported() {
+    if std::env::var_os("CREATELINK_SELF_TEST_POLLUTED").is_some() {
+        return; // the inner run: this test does not start itself again
+    }
+    let this = std::env::current_exe().unwrap();
+    let out = std::process::Command::new(this)
+        .env("CREATELINK_SELF_TEST_POLLUTED", "1")
+        .env("CREATELINK_BASE_URL", "http://127.0.0.1:9/beta")
+        .env("CREATELINK_TOKEN", "a-token-of-the-callers-own-service")
+        .env("CREATELINK_PROFILE", "graph")
+        .env("CREATELINK_TIMEOUT_SECS", "1")
+        .env("CREATELINK_CONCURRENCY", "3")
+        .env("CREATELINK_EXPECTED_FAILURES", "/nonexistent/expected.txt")
+        .env("CREATELINK_PARAMS", "/nonexistent/params.json")
+        .env("CREATELINK_CASES", "/nonexistent/cases")
+        .env("CREATELINK_SCHEMAS", "/nonexistent/schemas")
+        .env("CREATELINK_SUMMARY", "/nonexistent/summary.md")
+        .env("CREATELINK_SERVICE", "personal")
+        .env("CREATELINK_KEEP_LINKS", "1")
+        // A few that start the program, from each kind; the nextest ones rebuild and are slow.
+        .args([
+            "a_concurrency_past_the_descriptor_limit_is_lowered_not_blamed_on_the_target",
+            "a_run_that_selects_no_trial_says_so_and_fails",
+            "version_and_help_say_what_the_program_is_and_its_variables",
+        ])
+        .output()
+        .unwrap();
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(shown.contains("3 passed; 0 failed"), "{shown}");
 }
 
 /// A filter that selects nothing is a mistake (a typo in CI), not a pass.

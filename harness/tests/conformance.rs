@@ -1,4 +1,4 @@
-//! The conformance suite: `cargo test --test conformance`. See README.md for its variables.
+//! The conformance suite: `cargo test --test conformance`. See docs/configuration.md for its variables.
 
 fn main() -> std::process::ExitCode {
     createlink::suite::main()

@@ -223,12 +223,14 @@ impl Client {
             let status = response.status().as_u16();
             let headers = response.headers().clone();
             let bytes = response.bytes().await.unwrap();
-            let body = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                panic!(
-                    "{status}: not JSON ({e}): {}",
-                    String::from_utf8_lossy(&bytes)
-                )
-            });
+            // A 204 has no body.
+            let body = serde_json::from_slice(if bytes.is_empty() { b"null" } else { &bytes })
+                .unwrap_or_else(|e| {
+                    panic!(
+                        "{status}: not JSON ({e}): {}",
+                        String::from_utf8_lossy(&bytes)
+                    )
+                });
             Got {
                 status,
                 headers,
@@ -451,6 +453,21 @@ fn good_requests_get_the_documented_answers_and_bad_ones_are_refused_and_logged(
     assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
     assert_eq!(stopped.stdout, "", "only the URL goes to stdout");
     assert_no_secret(&stopped);
+    // Where a client developer looks, at start-up and under the summary: an SDK would read this
+    // profile's answers as empty Permissions.
+    let note = stopped
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("note: profile documented"));
+    let note: Vec<&str> = note.collect();
+    assert_eq!(note.len(), 2, "{}", stopped.stderr);
+    assert!(
+        note[0].contains("read that shape as an empty Permission")
+            && note[0].contains("--profile graph"),
+        "{}",
+        note[0]
+    );
+    assert_eq!(stopped.stderr.lines().last(), Some(note[1]));
 
     // One line per request, in order: method, documented path or the path sent, status, verdict.
     let lines = log_lines(&stopped.stderr);
@@ -537,6 +554,188 @@ fn under_graph_a_new_link_is_201_and_the_same_link_again_200_with_the_bare_permi
     );
     assert_eq!(lines.len(), 3, "{}", stopped.stderr);
     assert_no_secret(&stopped);
+    assert!(
+        !stopped.stderr.contains("note: profile"),
+        "{}",
+        stopped.stderr
+    );
+}
+
+/// A header of an answer, as text.
+fn header<'a>(got: &'a Got, name: &str) -> &'a str {
+    got.headers
+        .get(name)
+        .unwrap_or_else(|| panic!("no {name} in {:?}", got.headers))
+        .to_str()
+        .unwrap()
+}
+
+/// The requests official clients were seen sending, exactly: each is served as the document's
+/// spelling of it is, and `b!x` is one item whichever way it is written.
+#[test]
+fn what_official_clients_send_is_served_as_what_it_means() {
+    let server = Server::start(&[], &["--profile", "graph"]);
+    let client = Client::new();
+    let sdk = |path: &str, body: &str| Sent {
+        method: "POST",
+        path: path.to_owned(),
+        headers: vec![
+            ("accept", "application/json".to_owned()),
+            json_type(),
+            bearer(),
+            (
+                "user-agent",
+                "python-httpx/0.28.1 kiota-python/1.16.0".to_owned(),
+            ),
+        ],
+        body: Some(body.to_owned()),
+    };
+    // msgraph-sdk 1.65 for Python, as shipped, with its base URL set to serve's URL plus '/':
+    // `drives.by_drive_id("b!x").items.by_drive_item_id("01ABC").create_link.post(...)`.
+    let python = r#"{"retainInheritedPermissions": false, "scope": "anonymous", "sendNotification": false, "type": "view"}"#;
+    let first = client.send(
+        &server,
+        &sdk("//drives/b%21x/items/01ABC/createLink", python),
+    );
+    assert_eq!(first.status, 201, "{}", first.body);
+    assert_eq!(
+        (&first.body["link"]["type"], &first.body["link"]["scope"]),
+        (&json!("view"), &json!("anonymous"))
+    );
+    // The same item and link, written as the document writes it.
+    let plain = client.send(&server, &sdk("/drives/b!x/items/01ABC/createLink", python));
+    assert_eq!(plain.status, 200, "the same link: {}", plain.body);
+    assert_eq!(plain.body["id"], first.body["id"]);
+    // Another item is another link.
+    let other = client.send(
+        &server,
+        &sdk("/drives/b%21y/items/01ABC/createLink", python),
+    );
+    assert_eq!(other.status, 201, "{}", other.body);
+    assert_ne!(other.body["id"], first.body["id"]);
+
+    // The kiota TypeScript serializer (@microsoft/kiota-serialization-json 1.0.0-preview.109)
+    // writing a body whose other properties were set to null: the same as leaving them out.
+    let omitted = client.send(&server, &good(PATH, json!({"type": "edit"})));
+    assert_eq!(omitted.status, 201, "{}", omitted.body);
+    let kiota = r#"{"expirationDateTime":null,"password":null,"recipients":null,"retainInheritedPermissions":null,"scope":null,"sendNotification":null,"type":"edit"}"#;
+    let nulls = client.send(&server, &sdk(PATH, kiota));
+    assert_eq!(nulls.status, 200, "the same link: {}", nulls.body);
+    assert_eq!(nulls.body["id"], omitted.body["id"]);
+    assert_eq!(nulls.body["hasPassword"], false);
+    assert!(
+        nulls.body.get("expirationDateTime").is_none(),
+        "{}",
+        nulls.body
+    );
+    // A null inside a parameter is still refused: only a parameter may be null.
+    let inner = client.send(
+        &server,
+        &good(PATH, json!({"type": "view", "recipients": [null]})),
+    );
+    assert_refused(&inner, 400, "at /recipients/0");
+
+    // A browser page on another origin: Chromium's preflight for a fetch with a bearer token
+    // and a JSON body, then the request itself.
+    let origin = "http://127.0.0.1:8719";
+    let preflight = client.send(
+        &server,
+        &Sent {
+            method: "OPTIONS",
+            path: PATH.to_owned(),
+            headers: vec![
+                ("origin", origin.to_owned()),
+                ("access-control-request-method", "POST".to_owned()),
+                (
+                    "access-control-request-headers",
+                    "authorization,content-type".to_owned(),
+                ),
+            ],
+            body: None,
+        },
+    );
+    assert_eq!(preflight.status, 204);
+    assert_eq!(header(&preflight, "access-control-allow-origin"), origin);
+    assert_eq!(
+        header(&preflight, "access-control-allow-methods"),
+        "POST, DELETE"
+    );
+    let allowed = header(&preflight, "access-control-allow-headers").to_ascii_lowercase();
+    assert!(
+        allowed.contains("authorization") && allowed.contains("content-type"),
+        "{allowed}"
+    );
+    let mut from_page = good(PATH, json!({"type": "view"}));
+    from_page.headers.push(("origin", origin.to_owned()));
+    let answered = client.send(&server, &from_page);
+    assert_eq!(answered.status, 201, "{}", answered.body);
+    assert_eq!(header(&answered, "access-control-allow-origin"), origin);
+    // An OPTIONS without an Origin is no preflight: createLink takes POST.
+    let bare = client.send(
+        &server,
+        &Sent {
+            method: "OPTIONS",
+            path: PATH.to_owned(),
+            headers: Vec::new(),
+            body: None,
+        },
+    );
+    assert_refused(&bare, 405, "\"OPTIONS\"");
+
+    // A 401 carries Graph's challenge, and a page may read the refusal.
+    let mut no_token = changed(|s| s.headers.retain(|(n, _)| *n != "authorization"));
+    no_token.headers.push(("origin", origin.to_owned()));
+    let refused = client.send(&server, &no_token);
+    assert_refused(&refused, 401, "no Authorization header");
+    assert_eq!(
+        header(&refused, "www-authenticate"),
+        "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\""
+    );
+    assert_eq!(header(&refused, "access-control-allow-origin"), origin);
+    assert!(header(&refused, "access-control-expose-headers").contains("WWW-Authenticate"));
+
+    // A token that shares most of its characters with the body's text: the log keeps the text.
+    let shares = changed(|s| {
+        s.headers[0] = ("authorization", "Bearer x-conformance-unknown-7".to_owned());
+        s.body = Some(json!({"type": "conformance-unknown-type"}).to_string());
+    });
+    assert_refused(
+        &client.send(&server, &shares),
+        400,
+        "conformance-unknown-type",
+    );
+
+    let stopped = server.stop(libc::SIGTERM);
+    assert_eq!(stopped.status.code(), Some(0), "{}", stopped.stderr);
+    assert_no_secret(&stopped);
+    let lines = log_lines(&stopped.stderr);
+    assert_eq!(
+        lines[..3],
+        [
+            "POST /drives/{drivesId}/items/{driveItemId}/createLink -> 201 ok",
+            "POST /drives/{drivesId}/items/{driveItemId}/createLink -> 200 ok",
+            "POST /drives/{drivesId}/items/{driveItemId}/createLink -> 201 ok",
+        ],
+        "{}",
+        stopped.stderr
+    );
+    assert!(
+        lines.contains(&format!("OPTIONS {TEMPLATE} -> 204 CORS preflight").as_str()),
+        "{}",
+        stopped.stderr
+    );
+    assert!(
+        stopped
+            .stderr
+            .contains("at /type: \"conformance-unknown-type\" is not one of"),
+        "{}",
+        stopped.stderr
+    );
+    assert!(
+        stopped.stderr.contains(", 1 CORS preflight\n"),
+        "{}",
+        stopped.stderr
+    );
 }
 
 /// The suite's verdict on `serve` under `profile`: every trial passes, and `serve`'s summary counts
@@ -566,12 +765,11 @@ fn suite_passes_against_serve(profile: &str) {
     let plan = common::plan();
     let per_path: usize = 1 + plan.variants.iter().map(|v| v.requests()).sum::<usize>();
     let paths = plan.cases.len();
-    assert_eq!(
-        log_lines(&stopped.stderr).len(),
-        per_path * paths,
-        "{}",
-        stopped.stderr
-    );
+    // The suite's trials POST; its one other request is the pre-flight `GET` of the base URL.
+    let lines = log_lines(&stopped.stderr);
+    let posts = lines.iter().filter(|l| l.starts_with("POST ")).count();
+    assert_eq!(posts, per_path * paths, "{}", stopped.stderr);
+    assert_eq!(lines.len(), posts + 1, "{}", stopped.stderr);
     // A request is counted under the first case whose template it matches: the seed's
     // /drives/{drivesId}/items/{driveItemId} and the published /drives/{driveId}/items/{itemId}
     // are one shape, so that line counts the requests of both.

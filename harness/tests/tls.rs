@@ -69,8 +69,10 @@ fn https_target() -> String {
     url
 }
 
+/// The pre-flight meets the certificate first: the run stops before any trial, with one message
+/// naming CREATELINK_BASE_URL and how to trust a private CA.
 #[test]
-fn an_untrusted_certificate_fails_saying_how_to_trust_a_private_ca() {
+fn an_untrusted_certificate_stops_the_run_saying_how_to_trust_a_private_ca() {
     let base = https_target();
     let out = run(
         "t0ken",
@@ -78,7 +80,11 @@ fn an_untrusted_certificate_fails_saying_how_to_trust_a_private_ca() {
         &["--exact", TRIAL],
     );
     let text = shown(&out);
-    assert_eq!(out.status.code(), Some(101), "{text}");
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.contains("CREATELINK_BASE_URL: the target does not answer, so no trial was run"),
+        "{text}"
+    );
     assert!(text.contains("is not trusted"), "{text}");
     assert!(
         text.contains("SSL_CERT_FILE") && text.contains("SSL_CERT_DIR"),

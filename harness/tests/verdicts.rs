@@ -724,33 +724,37 @@ fn self_test(plan: &Plan) -> Result<(), Failed> {
     }
 }
 
-/// README.md's two example reports are the pinned ones, so the README cannot drift from what
-/// the harness prints.
+/// The two example reports of the documentation are the pinned ones, so the pages cannot drift
+/// from what the harness prints: README.md's "Reading a failure" and docs/checks.md's behaviour
+/// report.
 fn readme_examples() -> Result<(), Failed> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let readme = std::fs::read_to_string(root.join("../README.md")).map_err(|e| e.to_string())?;
     let examples = [
         (
+            "README.md",
             "---- POST /drives/{drivesId}/root/createLink ----\n",
             "tests/verdicts/readme-reading-a-failure.txt",
             ("127.0.0.1:18931", "127.0.0.1:8080"),
         ),
         (
+            "docs/checks.md",
             "---- POST /drives/{drivesId}/root/createLink edit-organization ----\n",
             "tests/golden/behaviour-link-type.txt",
             ("", ""),
         ),
     ];
-    for (heading, golden, (from, to)) in examples {
-        let start = readme
+    for (page, heading, golden, (from, to)) in examples {
+        let text = std::fs::read_to_string(root.join("..").join(page))
+            .map_err(|e| format!("{page}: {e}"))?;
+        let start = text
             .find(heading)
-            .ok_or_else(|| format!("README.md has no {heading:?}"))?
+            .ok_or_else(|| format!("{page} has no {heading:?}"))?
             + heading.len();
         let end = start
-            + readme[start..]
+            + text[start..]
                 .find("\n```")
-                .ok_or("the README example does not end")?;
-        let shown = readme[start..end].trim_end_matches("\nfailures:\n    POST /drives/{drivesId}/root/createLink\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 298 filtered out; finished in 0.00s");
+                .ok_or_else(|| format!("the example in {page} does not end"))?;
+        let shown = text[start..end].trim_end_matches("\nfailures:\n    POST /drives/{drivesId}/root/createLink\n\ntest result: FAILED. 0 passed; 1 failed; 0 ignored; 0 measured; 298 filtered out; finished in 0.00s");
         let shown = if from.is_empty() {
             shown.to_owned()
         } else {
@@ -759,7 +763,7 @@ fn readme_examples() -> Result<(), Failed> {
         let pinned = std::fs::read_to_string(root.join(golden)).map_err(|e| e.to_string())?;
         if shown.trim_end() != pinned.trim_end() {
             return Err(format!(
-                "README.md's example under {heading:?} differs from {golden}:\n--- README\n{shown}\n--- {golden}\n{pinned}"
+                "{page}'s example under {heading:?} differs from {golden}:\n--- {page}\n{shown}\n--- {golden}\n{pinned}"
             )
             .into());
         }

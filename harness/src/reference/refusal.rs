@@ -10,12 +10,19 @@ use std::fmt;
 use serde_json::Value;
 use wiremock::http::HeaderMap;
 
-use super::{Answer, PREFIX, error};
+use super::{Answer, PREFIX, error, normal};
 use crate::duplicate_members;
 use crate::json_text::cut;
 use crate::media_type::MediaType;
 use crate::schema::{Schemas, Violation};
 use crate::service::Service;
+
+/// Graph's challenge on a 401, as Microsoft's documentation shows it for
+/// `https://graph.microsoft.com/v1.0/me` ("Extract authentication parameters from WWW-Authenticate
+/// headers", MSAL.NET): the realm, where to get a token, and Graph's own application id.
+pub const CHALLENGE: &str = "Bearer realm=\"\", \
+     authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", \
+     client_id=\"00000003-0000-0000-c000-000000000000\"";
 
 /// Quoted request values are cut at this many characters.
 const SHOWN: usize = 200;
@@ -82,7 +89,7 @@ impl Refusal {
             Fault::Authorization => (401, "InvalidAuthenticationToken"),
             Fault::ContentType => (415, "unsupportedMediaType"),
             // Graph documents no status for this; 400 is what it answers a request it cannot
-            // serve as asked (README, "Service flavours").
+            // serve as asked (docs/reference-server.md, what it checks in a request).
             Fault::Json | Fault::DuplicateMember | Fault::Schema | Fault::Service => {
                 (400, "invalidRequest")
             }
@@ -95,11 +102,16 @@ impl Refusal {
         }
     }
 
-    /// The refusal in Graph's error shape. A 405 names the allowed method (RFC 9110 §15.5.6).
+    /// The refusal in Graph's error shape. A 405 names the allowed method (RFC 9110 §15.5.6), a
+    /// 401 carries Graph's challenge (RFC 9110 §15.5.2 requires one).
     pub fn answer(&self) -> Answer {
         let mut answer = error(self.status, self.code, &self.message);
-        if self.fault == Fault::Method {
-            answer.headers.push(("allow".to_owned(), "POST".to_owned()));
+        match self.fault {
+            Fault::Method => answer.headers.push(("allow".to_owned(), "POST".to_owned())),
+            Fault::Authorization => answer
+                .headers
+                .push(("www-authenticate".to_owned(), CHALLENGE.to_owned())),
+            _ => {}
         }
         answer
     }
@@ -242,7 +254,8 @@ pub fn content_type(headers: &HeaderMap) -> Result<(), Refusal> {
 }
 
 /// The body as a valid createLink request: one JSON document, no name twice in one object, and
-/// valid against `schemas/request.json` (every violation is named, not only the first).
+/// valid against `schemas/request.json` (every violation is named, not only the first) once its
+/// `null` parameters are left out (Graph's metadata makes each one nullable).
 pub fn body(bytes: &[u8], schemas: &Schemas) -> Result<Value, Refusal> {
     if bytes.trim_ascii().is_empty() {
         return Err(Refusal::new(
@@ -266,6 +279,7 @@ pub fn body(bytes: &[u8], schemas: &Schemas) -> Result<Value, Refusal> {
             ),
         ));
     }
+    let body = normal::without_nulls(body);
     let violations = schemas.check_request(&body);
     if violations.is_empty() {
         return Ok(body);
@@ -395,6 +409,22 @@ mod tests {
                 refusal.message
             );
         }
+    }
+
+    #[test]
+    fn a_401_carries_graphs_challenge() {
+        let answer = authorization(&HeaderMap::new()).unwrap_err().answer();
+        assert_eq!(answer.status, 401);
+        assert_eq!(
+            answer.headers,
+            [(
+                "www-authenticate".to_owned(),
+                "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\"".to_owned()
+            )]
+        );
+        // No other refusal carries it.
+        let other = content_type(&HeaderMap::new()).unwrap_err().answer();
+        assert!(other.headers.is_empty(), "{:?}", other.headers);
     }
 
     #[test]

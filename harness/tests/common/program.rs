@@ -5,15 +5,22 @@ use std::process::{Command, Output};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_createlink-conformance");
 
-/// The program with a clean `CREATELINK_*` environment, `CREATELINK_TOKEN=token`, plus `vars`.
-pub fn run(token: &str, vars: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
+/// Removes every `CREATELINK_*` variable of this process from `cmd`'s environment: a test's
+/// verdict must not depend on what the person running the tests has exported.
+pub fn clean(cmd: &mut Command) -> &mut Command {
     for (k, _) in std::env::vars_os() {
         if k.to_string_lossy().starts_with("CREATELINK_") {
             cmd.env_remove(k);
         }
     }
-    cmd.env("CREATELINK_TOKEN", token)
+    cmd
+}
+
+/// The program with a clean `CREATELINK_*` environment, `CREATELINK_TOKEN=token`, plus `vars`.
+pub fn run(token: &str, vars: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(BIN);
+    clean(&mut cmd)
+        .env("CREATELINK_TOKEN", token)
         .envs(vars.iter().copied())
         .args(args)
         .output()
@@ -23,12 +30,11 @@ pub fn run(token: &str, vars: &[(&str, &str)], args: &[&str]) -> Output {
 /// The program with a clean `CREATELINK_*` environment and no token, plus `vars`.
 pub fn run_without_token(vars: &[(&str, &str)], args: &[&str]) -> Output {
     let mut cmd = Command::new(BIN);
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("CREATELINK_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.envs(vars.iter().copied()).args(args).output().unwrap()
+    clean(&mut cmd)
+        .envs(vars.iter().copied())
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 /// cargo-nextest, run from inside a test. Cargo's variables for this test process are removed:
