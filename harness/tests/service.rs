@@ -206,6 +206,13 @@ fn a_run_against_one_service_sends_nothing_that_service_lacks() {
             assert!(summary.contains(&needle), "{needle:?}:\n{summary}");
         }
         assert!(!summary.contains("### First problems"), "{summary}");
+        // Not sent is no gap of the implementation: no digest, no baseline line.
+        assert_eq!(suite.digest(), None, "{}", service.name());
+        let baseline = suite.baseline();
+        assert!(
+            baseline.lines().all(|l| l.starts_with('#') || l.is_empty()),
+            "{baseline}"
+        );
         let sent = suite.trials().len() - expected.len();
         let requests: usize = suite
             .trials()
