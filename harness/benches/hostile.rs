@@ -48,7 +48,7 @@ fn main() {
         "endless 103 Early Hints, whole suite",
         &flood,
         None,
-        299,
+        580,
         "1",
     );
     std::fs::remove_dir_all(&work).ok();

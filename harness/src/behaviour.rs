@@ -22,6 +22,8 @@ pub enum Rule {
     LinkScope,
     Roles,
     EmbedHtml,
+    /// A blocksDownload link says so: `link.preventsDownload` is true.
+    PreventsDownload,
     /// Every real answer has one: the URL that opens the item in the browser.
     WebUrl,
     Id,
@@ -47,6 +49,7 @@ impl Rule {
                 "roles follow link.type: view [\"read\"], edit [\"write\"], embed [\"read\"]"
             }
             Rule::EmbedHtml => "an embed link has a non-empty link.webHtml",
+            Rule::PreventsDownload => "a blocksDownload link has link.preventsDownload true",
             Rule::WebUrl => "link.webUrl is an absolute http(s) URL",
             Rule::Id => "id is a non-empty string",
             Rule::Expiration => {
@@ -67,6 +70,10 @@ impl Rule {
             }
             Rule::Roles => "sharingLink resource, the table of link types",
             Rule::EmbedHtml => "sharingLink resource: webHtml holds the <iframe> of an embed link",
+            Rule::PreventsDownload => {
+                "driveitem-createlink, Link types: blocksDownload \"creates a read-only link that \
+                 blocks download\"; sharingLink resource: preventsDownload"
+            }
             Rule::WebUrl => "sharingLink resource: webUrl opens the item in the browser",
             Rule::Id => "permission resource: id is the key",
             Rule::Expiration => {
@@ -89,6 +96,9 @@ impl Rule {
             }
             Rule::Roles => format!("a link of this type grants {wanted_or_nothing}"),
             Rule::EmbedHtml => "an embed link carries its <iframe> HTML in webHtml".to_owned(),
+            Rule::PreventsDownload => {
+                "a blocksDownload link cannot be used to download the item".to_owned()
+            }
             Rule::WebUrl => "expected an absolute http(s) URL".to_owned(),
             Rule::Id => "expected a non-empty string".to_owned(),
             Rule::HasPassword if wanted == Some("true") => "the request set a password".to_owned(),
@@ -128,6 +138,14 @@ pub fn roles_of(link_type: &str) -> Option<&'static str> {
     }
 }
 
+/// Link types whose link the organization's administrator decides (driveitem-createlink, Link
+/// types: addressBar "The organization admin configures whether this link type is supported,
+/// and what features are supported by this link type"; adminDefault "as determined by the
+/// administrator of the organization"): the answer's type and scope are not judged.
+pub fn left_to_the_administrator(link_type: &str) -> bool {
+    matches!(link_type, "addressBar" | "adminDefault")
+}
+
 /// The rules for a link answer: `permission` is the permission (at `base` in the body), answering
 /// `request`. A permission that is not an object is the schema's problem, not a behaviour.
 pub fn link(request: &Value, base: &str, permission: &Value) -> Vec<Behaviour> {
@@ -150,8 +168,10 @@ pub fn link(request: &Value, base: &str, permission: &Value) -> Vec<Behaviour> {
     if text("/id").is_none_or(str::is_empty) {
         broken(Rule::Id, "/id", get("/id"), None);
     }
+    let asked_type = request.get("type").and_then(Value::as_str);
+    let judged = !asked_type.is_some_and(left_to_the_administrator);
     for (rule, name) in [(Rule::LinkType, "type"), (Rule::LinkScope, "scope")] {
-        if let Some(asked) = request.get(name).filter(|v| v.is_string()) {
+        if let Some(asked) = request.get(name).filter(|v| judged && v.is_string()) {
             let path = format!("/link/{name}");
             if get(&path) != Some(asked) {
                 broken(rule, &path, get(&path), Some(show(asked)));
@@ -168,6 +188,17 @@ pub fn link(request: &Value, base: &str, permission: &Value) -> Vec<Behaviour> {
     let embed = link_type == Some("embed") || request.get("type") == Some(&Value::from("embed"));
     if embed && text("/link/webHtml").is_none_or(|h| h.trim().is_empty()) {
         broken(Rule::EmbedHtml, "/link/webHtml", get("/link/webHtml"), None);
+    }
+    if asked_type == Some("blocksDownload")
+        && get("/link/preventsDownload") != Some(&Value::Bool(true))
+    {
+        let got = get("/link/preventsDownload");
+        broken(
+            Rule::PreventsDownload,
+            "/link/preventsDownload",
+            got,
+            Some("true".to_owned()),
+        );
     }
     if !text("/link/webUrl").is_some_and(is_web_url) {
         broken(Rule::WebUrl, "/link/webUrl", get("/link/webUrl"), None);
@@ -299,6 +330,37 @@ mod tests {
                 (Rule::HasPassword, "/value/hasPassword".to_owned()),
             ]
         );
+    }
+
+    #[test]
+    fn the_administrators_link_types_are_judged_as_a_link_only() {
+        for asked in ["addressBar", "adminDefault"] {
+            let request = json!({ "type": asked, "scope": "users", "password": "x",
+                "expirationDateTime": "2031-01-01T00:00:00Z" });
+            assert_eq!(link(&request, "", &good()), [], "{asked}");
+        }
+        let request = json!({"type": "review", "scope": "organization", "password": "x",
+            "expirationDateTime": "2031-01-01T00:00:00Z"});
+        let rules: Vec<Rule> = link(&request, "", &good())
+            .into_iter()
+            .map(|b| b.rule)
+            .collect();
+        assert_eq!(rules, [Rule::LinkType]);
+    }
+
+    #[test]
+    fn a_blocks_download_link_prevents_download() {
+        let request = json!({"type": "blocksDownload", "scope": "organization", "password": "x",
+            "expirationDateTime": "2031-01-01T00:00:00Z"});
+        let mut answer = good();
+        answer["link"]["type"] = json!("blocksDownload");
+        answer["roles"] = json!(["read"]);
+        let rules = |a: &Value| -> Vec<Rule> {
+            link(&request, "", a).into_iter().map(|b| b.rule).collect()
+        };
+        assert_eq!(rules(&answer), [Rule::PreventsDownload]);
+        answer["link"]["preventsDownload"] = json!(true);
+        assert_eq!(rules(&answer), []);
     }
 
     #[test]

@@ -1,13 +1,16 @@
 //! Case files: one JSON file per documented path in `cases/`.
 //!
 //! ```json
-//! { "path": "/drives/{drivesId}/root/createLink",
+//! { "source": "seed",
+//!   "path": "/drives/{drivesId}/root/createLink",
 //!   "params": { "drivesId": "b!conformance-drive" },
 //!   "body": { "type": "view", "scope": "anonymous" } }
 //! ```
 //!
 //! A [`Case`] only exists once its file has been validated: the template is well-formed, the
 //! defaults name exactly the template's parameters, and the body is a valid createLink request.
+//! `source` names where the path is written down: `seed` (the API document), or the published
+//! page (`driveitem-createlink`, `listitem-createlink`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -18,6 +21,7 @@ use crate::error::{CaseFault, FileFault, SetupError};
 use crate::folder::Folder;
 use crate::json_text::kind as json_kind;
 use crate::schema::Schemas;
+use crate::service::{self, Only};
 use crate::template::unusable_segment;
 pub use crate::template::{ACTION, PathTemplate, Segment};
 
@@ -31,6 +35,10 @@ pub struct Case {
     /// The request body as sent: compact JSON of an object valid against `schemas/request.json`.
     /// Kept serialized, not as a `Value`: a generated suite holds thousands of cases.
     pub body: String,
+    /// Where the path is written down, when the file says.
+    pub source: Option<String>,
+    /// The service the body is available on, when only one offers it.
+    pub only: Option<Only>,
 }
 
 impl Case {
@@ -56,7 +64,7 @@ pub fn parse_case(file: &Path, text: &str, schemas: &Schemas) -> Result<Case, Se
     let mut map = json_object(text).map_err(|fault| SetupError::in_file(file, fault))?;
     if let Some(key) = map
         .keys()
-        .find(|k| !matches!(k.as_str(), "path" | "params" | "body"))
+        .find(|k| !matches!(k.as_str(), "source" | "path" | "params" | "body"))
     {
         return Err(err(CaseFault::UnknownMember(key.clone())));
     }
@@ -97,15 +105,33 @@ pub fn parse_case(file: &Path, text: &str, schemas: &Schemas) -> Result<Case, Se
             template.to_string(),
         )));
     }
+    let source = match map.remove("source") {
+        None => None,
+        Some(Value::String(s)) if !s.trim().is_empty() => Some(s),
+        Some(other) => return Err(err(CaseFault::SourceNotAString(json_kind(&other)))),
+    };
     let body = map.remove("body").ok_or_else(|| err(CaseFault::NoBody))?;
     if let Some(first) = schemas.check_request(&body).into_iter().next() {
         return Err(err(CaseFault::InvalidBody(first.pointer, first.reason)));
     }
+    let only = match service::available_on(&body) {
+        Ok(service::Service::Any) => None,
+        Ok(only) => {
+            let need = service::needs(&body).into_iter().next();
+            need.map(|n| Only {
+                service: only,
+                reason: n.reason(),
+            })
+        }
+        Err((a, b)) => return Err(err(CaseFault::NoServiceOffers(a, b))),
+    };
     Ok(Case {
         file: file.to_owned(),
         template,
         params,
         body: body.to_string(),
+        source,
+        only,
     })
 }
 

@@ -14,6 +14,7 @@ use crate::error::{SetupError, ShownUrl, UrlFault, VariableFault};
 use crate::folder::Folder;
 pub use crate::params::{PARAMS, ParamOverrides};
 pub use crate::profile::Profile;
+pub use crate::service::{SERVICE, Service};
 pub use crate::token::{PLACEHOLDER_TOKEN, TOKEN, Token};
 
 pub const BASE_URL: &str = "CREATELINK_BASE_URL";
@@ -39,6 +40,8 @@ pub struct Config {
     pub params: ParamOverrides,
     pub timeout: Duration,
     pub profile: Profile,
+    /// The service the target stands for: what it lacks is not sent.
+    pub service: Service,
     /// `None`: [`DEFAULT_CONCURRENCY`].
     pub concurrency: Option<NonZeroUsize>,
     /// The cases (and their `variants/`): built into the program unless `CREATELINK_CASES`.
@@ -85,6 +88,7 @@ impl Config {
             params: ParamOverrides::default(),
             timeout: DEFAULT_TIMEOUT,
             profile: Profile::Documented,
+            service: Service::Any,
             concurrency: None,
             cases: Folder::built_in_cases(),
             schemas: Folder::built_in_schemas(),
@@ -143,6 +147,11 @@ impl Config {
                     ));
                 }
             };
+        }
+        if let Some(raw) = text(SERVICE)? {
+            config.service = Service::parse(&raw).ok_or_else(|| {
+                SetupError::in_variable(SERVICE, VariableFault::UnknownService(raw))
+            })?;
         }
         if let Some(raw) = text(CONCURRENCY)? {
             config.concurrency = NonZeroUsize::new(positive(CONCURRENCY, &raw, "requests")?);
@@ -318,6 +327,22 @@ mod tests {
         let e = from(&[(PROFILE, "Graph")]).unwrap_err();
         assert_eq!(e.variable(), Some(PROFILE));
         assert!(e.message().contains("\"Graph\""), "{e}");
+    }
+
+    #[test]
+    fn service_is_one_of_three_names() {
+        assert_eq!(from(&[]).unwrap().service, Service::Any);
+        assert_eq!(
+            from(&[(SERVICE, "personal")]).unwrap().service,
+            Service::Personal
+        );
+        assert_eq!(
+            from(&[(SERVICE, "business")]).unwrap().service,
+            Service::Business
+        );
+        let e = from(&[(SERVICE, "sharepoint")]).unwrap_err();
+        assert_eq!(e.variable(), Some(SERVICE));
+        assert!(e.message().contains("\"sharepoint\""), "{e}");
     }
 
     #[test]

@@ -40,6 +40,7 @@ pub enum VariableFault {
     /// The value, and what the number counts.
     NotPositive(String, &'static str),
     UnknownProfile(String),
+    UnknownService(String),
     /// The folder, and what it was to hold.
     NotAFolder(PathBuf, &'static str),
     BaseUrl(ShownUrl, UrlFault),
@@ -127,6 +128,9 @@ pub enum CaseFault {
     SamePath(String, PathBuf),
     /// The folder holds no case.
     NoCases,
+    SourceNotAString(Found),
+    /// Two parameters of the body that no one service offers together.
+    NoServiceOffers(String, String),
 }
 
 /// What is wrong with a variant file.
@@ -155,6 +159,15 @@ pub enum VariantFault {
     AuthorizationNotABoolean(Found),
     /// A refusal that differs from a good request in none, or more than one, of these.
     Differences(Vec<Difference>),
+    ServiceNotAnObject(Found),
+    ServiceMember(String),
+    /// The member of `"service"` that is missing or not a non-empty string.
+    ServiceNeeds(&'static str),
+    UnknownService(String),
+    /// The declared service, and the one the body is available on.
+    ServiceDisagrees(&'static str, &'static str),
+    /// Two parameters of the body that no one service offers together.
+    NoServiceOffers(String, String),
 }
 
 /// A respect in which a refusal's request differs from a good one.
@@ -173,6 +186,8 @@ pub enum SchemaFault {
     Missing,
     Registry(Box<jsonschema::ReferencingError>),
     Invalid(Box<jsonschema::ValidationError<'static>>),
+    /// `graphTypes.json` without a `knownTypes` array of strings.
+    KnownTypes,
 }
 
 #[derive(Debug)]
@@ -259,6 +274,11 @@ impl Display for VariableFault {
             UnknownProfile(name) => write!(
                 f,
                 "unknown profile {name:?}; expected \"documented\" or \"graph\""
+            ),
+            UnknownService(name) => write!(
+                f,
+                "unknown service {name:?}; expected \"any\", \"personal\" (OneDrive personal) \
+                 or \"business\" (OneDrive for Business and SharePoint)"
             ),
             NotAFolder(dir, of) => write!(f, "{} is not a directory of {of}", dir.display()),
             BaseUrl(value, fault) => write!(
@@ -387,7 +407,16 @@ impl Display for CaseFault {
         match self {
             UnknownMember(key) => write!(
                 f,
-                "unknown member {key:?}; a case has \"path\", \"params\" and \"body\""
+                "unknown member {key:?}; a case has \"source\", \"path\", \"params\" and \"body\""
+            ),
+            SourceNotAString(found) => write!(
+                f,
+                "\"source\" must be a non-empty string (\"seed\" or the published page, such as \
+                 \"driveitem-createlink\"), not {found}"
+            ),
+            NoServiceOffers(a, b) => write!(
+                f,
+                "\"body\" asks {a} and {b}, which no one service offers together"
             ),
             PathNotAString(found) => write!(f, "\"path\" must be a string, not {found}"),
             NoPath => write!(f, "missing \"path\""),
@@ -541,6 +570,29 @@ impl Display for VariantFault {
                      schemas/request.json); this one has {found}"
                 )
             }
+            ServiceNotAnObject(found) => write!(
+                f,
+                "\"service\" must be an object such as {{\"on\": \"business\", \"says\": \
+                 \"<the page's sentence>\", \"page\": \"<page, section>\"}}, not {found}"
+            ),
+            ServiceMember(key) => write!(
+                f,
+                "\"service\" has an unknown member {key:?}; it has \"on\", \"says\" and \"page\""
+            ),
+            ServiceNeeds(member) => write!(f, "\"service\" needs {member:?}, a non-empty string"),
+            UnknownService(name) => write!(
+                f,
+                "\"service\".on is {name:?}; expected \"any\", \"personal\" or \"business\""
+            ),
+            ServiceDisagrees(declared, needed) => write!(
+                f,
+                "\"service\".on says {declared:?}, but the body is available on {needed:?} (what \
+                 each parameter needs is in harness/src/service.rs, with its page)"
+            ),
+            NoServiceOffers(a, b) => write!(
+                f,
+                "the body asks {a} and {b}, which no one service offers together"
+            ),
         }
     }
 }
@@ -568,6 +620,10 @@ impl Display for SchemaFault {
             ),
             SchemaFault::Registry(error) => write!(f, "cannot build the schema registry: {error}"),
             SchemaFault::Invalid(error) => write!(f, "invalid schema: {error}"),
+            SchemaFault::KnownTypes => write!(
+                f,
+                "\"knownTypes\" must be an array of type names such as \"microsoft.graph.user\""
+            ),
         }
     }
 }

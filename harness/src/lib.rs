@@ -11,7 +11,7 @@
 //!    ([`verdict::judge`], with [`behaviour`] and [`schema`]);
 //! 7. report: the problems as text, redacted → [`report`], [`redact`], [`summary`].
 //!
-//! Modules, bottom-up: leaves hold data types and pure rules ([`profile`], [`token`],
+//! Modules, bottom-up: leaves hold data types and pure rules ([`profile`], [`service`], [`token`],
 //! [`template`], [`media_type`], [`datetime`], [`json_text`], [`duplicate_members`],
 //! [`files`], [`budget`], [`limits`], [`trial`]); above them loading ([`folder`], [`config`], [`params`],
 //! [`schema`], [`case`], [`variant`], [`expected`]), the verdict ([`behaviour`], [`verdict`]),
@@ -50,6 +50,7 @@ pub mod report;
 pub mod request;
 pub mod schema;
 pub mod serve;
+pub mod service;
 pub mod suite;
 pub mod summary;
 pub mod template;

@@ -1,4 +1,4 @@
-//! The built-in reference server: the 23 documented paths answered the way the document says.
+//! The built-in reference server: every case's path answered the way the document says.
 //!
 //! It is what `cargo test --test conformance` runs against when no target is given, and the
 //! starting point the harness's own tests break on purpose. It is strict about requests, so a
@@ -16,6 +16,7 @@ use crate::behaviour::roles_of;
 use crate::case::PathTemplate;
 use crate::profile::Profile;
 use crate::schema::Schemas;
+use crate::service::Service;
 
 mod cors;
 mod normal;
@@ -38,6 +39,7 @@ impl ReferenceServer {
     pub async fn start(
         templates: Vec<PathTemplate>,
         profile: Profile,
+        service: Service,
         schemas: Arc<Schemas>,
     ) -> Self {
         let server = MockServer::builder()
@@ -45,7 +47,7 @@ impl ReferenceServer {
             .start()
             .await;
         Mock::given(any())
-            .respond_with(Reference::new(templates, profile, schemas))
+            .respond_with(Reference::new(templates, profile, schemas).serving(service))
             .mount(&server)
             .await;
         let base_url = Url::parse(&format!("{}{PREFIX}", server.uri()))
@@ -65,6 +67,8 @@ impl ReferenceServer {
 pub struct Reference {
     templates: Vec<PathTemplate>,
     profile: Profile,
+    /// What a request the service lacks is refused with: [`Service::Any`] accepts everything.
+    service: Service,
     schemas: Arc<Schemas>,
     /// The links created so far, by [`link_key`]: asked again, the same link comes back.
     created: Mutex<HashSet<u64>>,
@@ -117,9 +121,16 @@ impl Reference {
         Reference {
             templates,
             profile,
+            service: Service::Any,
             schemas,
             created: Mutex::new(HashSet::new()),
         }
+    }
+
+    /// The reference standing for `service`: it refuses what that service lacks.
+    pub fn serving(mut self, service: Service) -> Self {
+        self.service = service;
+        self
     }
 
     /// The answer to `request`: the link, or Graph's refusal.
@@ -186,7 +197,9 @@ impl Reference {
         refusal::method(request.method.as_str())?;
         refusal::authorization(&request.headers)?;
         refusal::content_type(&request.headers)?;
-        refusal::body(&request.body, &self.schemas)
+        let body = refusal::body(&request.body, &self.schemas)?;
+        refusal::service(&body, self.service)?;
+        Ok(body)
     }
 }
 
@@ -199,7 +212,13 @@ pub fn permission(path: &str, request: &Value) -> Value {
             .unwrap_or(default)
             .to_owned()
     };
-    let link_type = text("type", "view");
+    // addressBar and adminDefault ask for the link the administrator configured: this server's
+    // administrator chose a view link for the organization. No type asks for the default link,
+    // which here is a view link for anyone.
+    let (link_type, scope) = match text("type", "view").as_str() {
+        "addressBar" | "adminDefault" => ("view".to_owned(), "organization".to_owned()),
+        asked => (asked.to_owned(), text("scope", "anonymous")),
+    };
     let id = format!("{:016x}", link_key(path, request));
     let mut permission = json!({
         "@odata.type": "#microsoft.graph.permission",
@@ -210,9 +229,9 @@ pub fn permission(path: &str, request: &Value) -> Value {
         "link": {
             "@odata.type": "#microsoft.graph.sharingLink",
             "type": link_type,
-            "scope": text("scope", "anonymous"),
+            "scope": scope,
             "webUrl": format!("https://contoso.invalid/s/{id}"),
-            "preventsDownload": false
+            "preventsDownload": link_type == "blocksDownload"
         }
     });
     if let Some(expiry) = request.get("expirationDateTime") {

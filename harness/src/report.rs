@@ -345,16 +345,18 @@ Usage:
   createlink-conformance [OPTIONS] [FILTER]   run the suite (or: cargo test --test conformance --)
   createlink-conformance serve [OPTIONS]       run the reference server (see `serve --help`)
 
-Runs 13 trials on each of the API document's 23 paths against CREATELINK_BASE_URL, or against
-the built-in reference server when it is unset. `createlink-conformance serve` runs that server
-on its own (see `serve --help`).
+Runs 20 trials on each of 29 paths (the seed API document's 23, the published pages' 6)
+against CREATELINK_BASE_URL, or against the built-in reference server when it is unset.
+`createlink-conformance serve` runs that server on its own (see `serve --help`).
 
 Variables (all optional):
   CREATELINK_BASE_URL           base URL of the implementation, e.g. https://host/beta
   CREATELINK_TOKEN              bearer token sent with each request; never printed
   CREATELINK_PARAMS             JSON file of path-parameter values
   CREATELINK_TIMEOUT_SECS       deadline of each exchange, in seconds (default 30)
-  CREATELINK_PROFILE            documented (default) or graph
+  CREATELINK_PROFILE            documented (default) or graph (the published pages, the SDKs)
+  CREATELINK_SERVICE            any (default), personal or business: what that service lacks
+                                is not sent, and its trials show as ignored with the reason
   CREATELINK_EXPECTED_FAILURES  file of known failures: paths, trial names or variants
   CREATELINK_CONCURRENCY        most requests in flight (default 64)
   CREATELINK_CASES              folder of case files instead of the built-in ones

@@ -3,7 +3,9 @@
 //! Every file carries an `$id` under [`BASE`]; the files reference each other by relative `$ref`
 //! and are resolved through one in-memory registry, so nothing is ever fetched.
 
+use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
@@ -23,6 +25,14 @@ pub const BASE: &str = "https://createlink-conformance.invalid/schemas/";
 /// `Edm.DateTimeOffset`, which the OData ABNF allows without seconds (`2027-06-30T23:59Z`) and
 /// JSON Schema's RFC 3339 `date-time` does not. Checked by [`DateTimeOffset::parse`].
 pub const DATE_TIME_FORMAT: &str = "edm-date-time-offset";
+
+/// The `format` that holds for a type name in the `microsoft.graph` namespace that
+/// `graphTypes.json` does not list in `knownTypes`: such an `@odata.type` passes, since the
+/// service adds types over time.
+pub const UNKNOWN_TYPE_FORMAT: &str = "graph-type-unknown";
+
+/// The file whose `knownTypes` lists every type name Graph's metadata knows.
+const GRAPH_TYPES: &str = "graphTypes.json";
 
 const ENVELOPE: &str = "envelope.json";
 const PERMISSION: &str = "permission.json";
@@ -86,15 +96,21 @@ impl Schemas {
                 .ok_or_else(|| SetupError::in_file(&dir.join(name), SchemaFault::Missing))
         };
         let (envelope, permission, request) = (root(ENVELOPE)?, root(PERMISSION)?, root(REQUEST)?);
+        let known = known_types(&resources)
+            .ok_or_else(|| SetupError::in_file(&dir.join(GRAPH_TYPES), SchemaFault::KnownTypes))?;
         let registry = jsonschema::Registry::new()
             .extend(resources)
             .and_then(|b| b.prepare())
             .map_err(|e| SetupError::in_file(dir, SchemaFault::Registry(Box::new(e))))?;
         let compile = |name: &str, schema: &Value| -> Result<Validator, SetupError> {
+            let known = Arc::clone(&known);
             jsonschema::draft202012::options()
                 // Draft 2020-12 treats "format" as an annotation unless asked to assert it.
                 .should_validate_formats(true)
                 .with_format(DATE_TIME_FORMAT, |text| DateTimeOffset::parse(text).is_ok())
+                .with_format(UNKNOWN_TYPE_FORMAT, move |text| {
+                    !known.contains(text.strip_prefix('#').unwrap_or(text))
+                })
                 // A misspelt format would otherwise check nothing, silently.
                 .should_ignore_unknown_formats(false)
                 .with_registry(&registry)
@@ -123,6 +139,23 @@ impl Schemas {
     pub fn check_request(&self, body: &Value) -> Vec<Violation> {
         violations(&self.request, body)
     }
+}
+
+/// The names `graphTypes.json` lists in `knownTypes`; none when the folder has no such file, and
+/// `None` when the list is not an array of strings.
+fn known_types(resources: &[(String, Value)]) -> Option<Arc<HashSet<String>>> {
+    let file = resources
+        .iter()
+        .find(|(id, _)| id.strip_prefix(BASE) == Some(GRAPH_TYPES));
+    let Some((_, file)) = file else {
+        return Some(Arc::default());
+    };
+    let names = file.get("knownTypes")?.as_array()?;
+    let names: Option<HashSet<String>> = names
+        .iter()
+        .map(|n| n.as_str().map(str::to_owned))
+        .collect();
+    names.map(Arc::new)
 }
 
 fn violations(validator: &Validator, instance: &Value) -> Vec<Violation> {
@@ -249,5 +282,39 @@ mod tests {
         for dir in [good, misspelt] {
             let _ = std::fs::remove_dir_all(dir);
         }
+    }
+
+    #[test]
+    fn an_unknown_type_is_one_known_types_does_not_list_and_a_bad_list_is_named() {
+        let dir =
+            std::env::temp_dir().join(format!("createlink-schema-{}-known", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in [ENVELOPE, PERMISSION, REQUEST] {
+            let schema = serde_json::json!({ "$id": format!("{BASE}{name}") });
+            std::fs::write(dir.join(name), schema.to_string()).unwrap();
+        }
+        let write_types = |known: Value| {
+            let file = serde_json::json!({
+                "$id": format!("{BASE}{GRAPH_TYPES}"),
+                "$defs": {"unknown": {"format": UNKNOWN_TYPE_FORMAT}},
+                "knownTypes": known
+            });
+            std::fs::write(dir.join(GRAPH_TYPES), file.to_string()).unwrap();
+        };
+        write_types(serde_json::json!(["microsoft.graph.user"]));
+        let known = known_types(&[(
+            format!("{BASE}{GRAPH_TYPES}"),
+            serde_json::json!({"knownTypes": ["microsoft.graph.user"]}),
+        )])
+        .unwrap();
+        assert!(known.contains("microsoft.graph.user"));
+        assert!(Schemas::load(&dir).is_ok());
+        write_types(serde_json::json!(5));
+        let err = Schemas::load(&dir).err().expect("a bad list loads");
+        assert!(
+            err.to_string().contains(GRAPH_TYPES) && err.message().contains("knownTypes"),
+            "{err}"
+        );
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
-use crate::config::{Config, Profile};
+use crate::config::{Config, Profile, Service};
 use crate::reference::{PREFIX, Reference};
 use crate::suite::{Plan, setup_error};
 use tally::Tally;
@@ -22,13 +22,19 @@ use tally::Tally;
 pub const USAGE: &str = "\
 createlink-conformance serve: the reference createLink server, strict about requests
 
-Usage: createlink-conformance serve [--profile documented|graph] [--port N] [--bind ADDR]
+Usage: createlink-conformance serve [--profile documented|graph] [--service any|personal|business]
+                                   [--port N] [--bind ADDR]
 
 Options:
   --profile P   documented: 200 and {\"value\": permission}, as the API document says (default);
                 graph: 201 for a new link, 200 for an existing one, the bare permission, as the
                 live service answers; use it to test an official SDK, which reads the
                 documented shape as an empty Permission. Overrides CREATELINK_PROFILE.
+  --service S   any: accept every documented request (default); personal: stand for OneDrive
+                personal; business: for OneDrive for Business and SharePoint. A request that
+                service lacks (an embed link on business; the organization or users scope, a
+                business-only type or a password on personal) is refused with 400 and the page's
+                words. Overrides CREATELINK_SERVICE.
   --port N      the port to listen on; 0, the default, takes any free port
   --bind ADDR   the IP address to listen on (default 127.0.0.1; 0.0.0.0 or :: for all)
   -h, --help    print this text
@@ -56,6 +62,8 @@ pub enum Command {
 pub struct Options {
     /// `None`: `CREATELINK_PROFILE`, or the default.
     pub profile: Option<Profile>,
+    /// `None`: `CREATELINK_SERVICE`, or the default.
+    pub service: Option<Service>,
     pub port: u16,
     pub bind: IpAddr,
 }
@@ -64,6 +72,7 @@ pub struct Options {
 pub fn parse_args(args: &[OsString]) -> Result<Command, String> {
     let mut options = Options {
         profile: None,
+        service: None,
         port: 0,
         bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
     };
@@ -82,11 +91,13 @@ pub fn parse_args(args: &[OsString]) -> Result<Command, String> {
         };
         let (flag, wants) = match flag {
             "--profile" => ("--profile", "documented or graph"),
+            "--service" => ("--service", "any, personal or business"),
             "--port" => ("--port", "a port number from 0 to 65535"),
             "--bind" => ("--bind", "an IP address such as 127.0.0.1 or ::1"),
             _ => {
                 return Err(format!(
-                    "unknown argument {arg:?}; serve takes --profile, --port, --bind and --help"
+                    "unknown argument {arg:?}; serve takes --profile, --service, --port, --bind and \
+                     --help"
                 ));
             }
         };
@@ -112,6 +123,7 @@ pub fn parse_args(args: &[OsString]) -> Result<Command, String> {
                         .ok_or_else(bad)?,
                 );
             }
+            "--service" => options.service = Some(Service::parse(&value).ok_or_else(bad)?),
             "--port" => options.port = value.parse().map_err(|_| bad())?,
             _ => {
                 let bare = value.trim_start_matches('[').trim_end_matches(']');
@@ -160,6 +172,9 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
         if let Some(profile) = options.profile {
             config.profile = profile;
         }
+        if let Some(service) = options.service {
+            config.service = service;
+        }
         Plan::load(config)
     }) {
         Ok(plan) => plan,
@@ -191,9 +206,10 @@ fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
     let templates: Vec<_> = plan.cases.iter().map(|c| c.template.clone()).collect();
     let documented = templates.len();
     let profile = plan.config.profile;
+    let service = plan.config.service;
     let tally = Arc::new(Mutex::new(Tally::default()));
     let logged = Logged {
-        reference: Reference::new(templates, profile, plan.schemas),
+        reference: Reference::new(templates, profile, plan.schemas).serving(service),
         tally: Arc::clone(&tally),
     };
     runtime.block_on(async {
@@ -213,8 +229,10 @@ fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
         drop(stdout);
         eprintln!(
             "createlink-conformance serve: {documented} documented paths under {base_url}, \
-             profile {}; one line per request below; Ctrl-C or SIGTERM stops it",
-            profile.name()
+             profile {}, service {} ({}); one line per request below; Ctrl-C or SIGTERM stops it",
+            profile.name(),
+            service.name(),
+            service.label()
         );
         if profile == Profile::Documented {
             eprintln!("{DOCUMENTED_NOTE}");
@@ -271,6 +289,7 @@ mod tests {
             parse(&[]),
             Ok(Command::Serve(Options {
                 profile: None,
+                service: None,
                 port: 0,
                 bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             }))
@@ -279,13 +298,20 @@ mod tests {
 
     #[test]
     fn flags_take_a_value_after_a_space_or_an_equals_sign() {
-        let Ok(Command::Serve(o)) =
-            parse(&["--profile=graph", "--port", "8080", "--bind", "[::1]"])
-        else {
+        let Ok(Command::Serve(o)) = parse(&[
+            "--profile=graph",
+            "--port",
+            "8080",
+            "--bind",
+            "[::1]",
+            "--service",
+            "personal",
+        ]) else {
             panic!("expected options");
         };
         assert_eq!(o.profile, Some(Profile::Graph));
         assert_eq!(o.port, 8080);
+        assert_eq!(o.service, Some(Service::Personal));
         assert_eq!(o.bind, "::1".parse::<IpAddr>().unwrap());
         assert_eq!(parse(&["--port", "1", "--help"]), Ok(Command::Help));
     }
@@ -301,6 +327,10 @@ mod tests {
                 "--profile: expected documented or graph",
             ),
             (&["--bind", "localhost"], "--bind: expected an IP address"),
+            (
+                &["--service", "onedrive"],
+                "--service: expected any, personal or business",
+            ),
             (&["--port", "1", "--port=2"], "--port is given twice"),
             (&["--verbose"], "unknown argument \"--verbose\""),
             (&["8080"], "unknown argument \"8080\""),

@@ -20,6 +20,7 @@ use crate::reference::ReferenceServer;
 use crate::report;
 use crate::request::PreparedRequest;
 use crate::schema::Schemas;
+use crate::service::{self, SERVICE, Service};
 use crate::summary;
 use crate::trial::Verdict;
 use crate::variant::{self, Kind, Variant};
@@ -160,6 +161,7 @@ impl Suite {
                 let server = executor.handle().block_on(ReferenceServer::start(
                     templates,
                     config.profile,
+                    config.service,
                     schemas.clone(),
                 ));
                 (server.base_url().clone(), Some(server))
@@ -210,6 +212,20 @@ impl Suite {
 
     pub fn trial_name(&self, id: TrialId) -> String {
         trial_name(&self.cases, &self.variants, id)
+    }
+
+    pub fn service(&self) -> Service {
+        self.config.service
+    }
+
+    /// Why trial `id` is not sent under this run's service (`CREATELINK_SERVICE`), or `None`
+    /// when it is. A variant's trial sends the variant's body, a base trial the case's.
+    pub fn not_offered(&self, id: TrialId) -> Option<&str> {
+        let service = self.config.service;
+        match id.variant {
+            None => service::not_offered(self.cases[id.case].only.as_ref(), service),
+            Some(v) => self.variants[v].not_offered(service),
+        }
     }
 
     /// The request `case` sends to this run's target.
@@ -289,6 +305,26 @@ impl Suite {
 
     /// The trial result of `id`, taking the expected-failures file into account.
     pub fn trial_result(&self, id: TrialId) -> Result<Completion, Failed> {
+        if let Some(reason) = self.not_offered(id) {
+            // Ignored, never passed: the service lacks what the trial asks, so it is not sent.
+            let reason = format!(
+                "not sent: {SERVICE}={}, and {reason}",
+                self.config.service.name()
+            );
+            if std::env::var_os("NEXTEST").is_some() {
+                eprintln!("note: {reason}");
+            }
+            self.record(summary::Result {
+                id,
+                verdict: Verdict::NotOffered,
+                first_problem: None,
+                kinds: Vec::new(),
+                pins: Vec::new(),
+                hint: None,
+                not_found: false,
+            });
+            return Ok(Completion::ignored_with(reason));
+        }
         let outcome = self.run_trial(id);
         let variant = id.variant.map(|v| self.variants[v].name.as_str());
         let result = settle(&outcome, self.expected.entry(&self.cases[id.case], variant))
@@ -345,19 +381,23 @@ impl Suite {
             .problems
             .iter()
             .any(|p| matches!(p, Problem::Status { actual: 404, .. }));
+        self.record(summary::Result {
+            id,
+            verdict,
+            first_problem,
+            kinds,
+            pins,
+            hint: outcome.hint,
+            not_found,
+        });
+        result
+    }
+
+    fn record(&self, result: summary::Result) {
         self.results
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(summary::Result {
-                id,
-                verdict,
-                first_problem,
-                kinds,
-                pins,
-                hint: outcome.hint,
-                not_found,
-            });
-        result
+            .push(result);
     }
 
     /// The end-of-run digest, for stderr: `None` when every trial that ran passed.
@@ -369,7 +409,7 @@ impl Suite {
         order.sort_by_key(|&i| results[i].id);
         let entries: Vec<digest::Entry<'_>> = order
             .into_iter()
-            .filter(|&i| results[i].verdict != Verdict::Pass)
+            .filter(|&i| !matches!(results[i].verdict, Verdict::Pass | Verdict::NotOffered))
             .map(|i| digest::Entry {
                 name: &names[i],
                 verdict: results[i].verdict,
@@ -396,9 +436,10 @@ impl Suite {
     /// with its problems pinned, in trial order.
     pub fn baseline(&self) -> String {
         let results = self.results.lock().unwrap_or_else(|e| e.into_inner());
+        // A trial not sent under the run's service is not a gap of the implementation.
         let mut failed: Vec<&summary::Result> = results
             .iter()
-            .filter(|r| r.verdict != Verdict::Pass)
+            .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::NotOffered))
             .collect();
         failed.sort_by_key(|r| r.id);
         let mut out = self.redactor.redact(&report::baseline_heading(
@@ -415,8 +456,12 @@ impl Suite {
 
     /// The Markdown summary of the trials that ran so far.
     pub fn summary(&self) -> String {
+        let service = match self.config.service {
+            Service::Any => String::new(),
+            s => format!(", service `{}`", s.name()),
+        };
         let heading = format!(
-            "Profile `{}`, target `{}`.",
+            "Profile `{}`{service}, target `{}`.",
             self.profile().name(),
             self.base_url
         );
@@ -583,12 +628,20 @@ pub fn main() -> ExitCode {
         return setup_error(&SetupError::in_variable(BASE_URL, fault));
     }
     eprintln!(
-        "createlink conformance: {} paths, {} variant{}, {} trials, profile {}, target {}{}",
+        "createlink conformance: {} paths, {} variant{}, {} trials, profile {}{}, target {}{}",
         suite.cases.len(),
         suite.variants.len(),
         if suite.variants.len() == 1 { "" } else { "s" },
         named.len(),
         suite.profile().name(),
+        match suite.service() {
+            Service::Any => String::new(),
+            s => format!(
+                ", service {} (what {} lacks is ignored, not sent)",
+                s.name(),
+                s.label()
+            ),
+        },
         suite.base_url(),
         if suite.uses_reference_server() {
             " (the built-in reference server: set CREATELINK_BASE_URL to test an implementation)"

@@ -32,9 +32,14 @@ pub fn render(heading: &str, cases: &[Case], variants: &[Variant], results: &[Re
     let by_id: BTreeMap<TrialId, &Result> = results.iter().map(|r| (r.id, r)).collect();
     let count = |v: Verdict| results.iter().filter(|r| r.verdict == v).count();
     let mut out = String::new();
+    let not_offered = match count(Verdict::NotOffered) {
+        0 => String::new(),
+        n => format!(", {n} not sent (not on this service)"),
+    };
     let _ = writeln!(
         out,
-        "## createLink conformance: {} passed, {} failed, {} expected failures\n\n{heading}\n",
+        "## createLink conformance: {} passed, {} failed, {} expected failures{not_offered}\n\n\
+         {heading}\n",
         count(Verdict::Pass),
         count(Verdict::Fail),
         count(Verdict::ExpectedFailure)
@@ -53,6 +58,7 @@ pub fn render(heading: &str, cases: &[Case], variants: &[Variant], results: &[Re
                 Some(Verdict::Pass) => "pass",
                 Some(Verdict::Fail) => "**fail**",
                 Some(Verdict::ExpectedFailure) => "expected failure",
+                Some(Verdict::NotOffered) => "not on this service",
                 None => "not run",
             };
             let _ = write!(out, " {cell} |");

@@ -15,4 +15,6 @@ pub enum Verdict {
     Fail,
     /// Failed, and listed as an expected failure.
     ExpectedFailure,
+    /// Not sent: the run's service lacks what the trial asks (`CREATELINK_SERVICE`).
+    NotOffered,
 }

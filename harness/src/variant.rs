@@ -19,6 +19,13 @@
 //!   "rawBody": "{\"type\": \"view\", ", "refusal": { "status": 400 } }
 //! ```
 //!
+//! A variant declares where the published pages make it available, with the page's sentence:
+//! `"service": {"on": "business", "says": "Only available in OneDrive for Business and
+//! SharePoint.", "page": "driveitem-createlink, Scope types"}` (`on` is `any`, `personal` or
+//! `business`). Loading checks the declaration against what the body asks ([`service::needs`]);
+//! a file without one is available where its body is. A run against one service
+//! (`CREATELINK_SERVICE`) does not send the variants it lacks.
+//!
 //! A refusal differs from a good request in exactly one respect, which loading enforces: no
 //! `Authorization` header (with a valid body), a body that is not JSON, or a JSON body that breaks
 //! `schemas/request.json`. Otherwise a failing trial could not say what the target got wrong.
@@ -31,6 +38,7 @@ use crate::error::{Difference, SetupError, VariantFault};
 use crate::folder::Folder;
 use crate::json_text::kind as json_kind;
 use crate::schema::Schemas;
+use crate::service::{self, Only, Service};
 
 /// The folder of variants inside a cases folder.
 pub const FOLDER: &str = "variants";
@@ -42,6 +50,8 @@ pub struct Variant {
     pub file: PathBuf,
     pub description: String,
     pub kind: Kind,
+    /// Where the variant is available, and why: `None` on every service.
+    pub only: Option<Only>,
 }
 
 /// What a variant sends and what answer conforms. Only refusals may drop the token or send a
@@ -90,6 +100,11 @@ impl Variant {
         }
     }
 
+    /// Why a run against `service` does not send this variant; `None` when it does.
+    pub fn not_offered(&self, service: Service) -> Option<&str> {
+        service::not_offered(self.only.as_ref(), service)
+    }
+
     /// How many requests the trial sends.
     pub fn requests(&self) -> usize {
         match &self.kind {
@@ -100,7 +115,14 @@ impl Variant {
 }
 
 /// The members a variant file may have.
-const MEMBERS: &[&str] = &["description", "body", "rawBody", "repeat", "refusal"];
+const MEMBERS: &[&str] = &[
+    "description",
+    "body",
+    "rawBody",
+    "repeat",
+    "refusal",
+    "service",
+];
 
 /// Parses and validates one variant file's text; `name` is the file's stem.
 pub fn parse_variant(
@@ -149,6 +171,11 @@ pub fn parse_variant(
         None => Ok(()),
         Some(v) => Err(VariantFault::InvalidBody(v.pointer, v.reason)),
     };
+    let declared = map
+        .remove("service")
+        .map(parse_service)
+        .transpose()
+        .map_err(err)?;
     let kind = match map.remove("refusal") {
         None => {
             let Payload::Json(body) = body else {
@@ -182,12 +209,81 @@ pub fn parse_variant(
             }
         }
     };
+    let sent = match &kind {
+        Kind::Link { body, .. }
+        | Kind::Refusal {
+            body: Payload::Json(body),
+            ..
+        } => Some(body),
+        Kind::Refusal { .. } => None,
+    };
+    let only = availability(sent, declared).map_err(err)?;
     Ok(Variant {
         name: name.to_owned(),
         file: file.to_owned(),
         description,
         kind,
+        only,
     })
+}
+
+/// A `"service"` declaration: the service, the page's sentence, and the page.
+struct Declared {
+    on: Service,
+    says: String,
+    page: String,
+}
+
+fn parse_service(value: Value) -> Result<Declared, VariantFault> {
+    let Value::Object(mut map) = value else {
+        return Err(VariantFault::ServiceNotAnObject(json_kind(&value)));
+    };
+    if let Some(key) = map
+        .keys()
+        .find(|k| !matches!(k.as_str(), "on" | "says" | "page"))
+    {
+        return Err(VariantFault::ServiceMember(key.clone()));
+    }
+    let mut text = |name: &'static str| match map.remove(name) {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s),
+        _ => Err(VariantFault::ServiceNeeds(name)),
+    };
+    let (on, says, page) = (text("on")?, text("says")?, text("page")?);
+    let on = Service::parse(&on).ok_or(VariantFault::UnknownService(on))?;
+    Ok(Declared { on, says, page })
+}
+
+/// Where a variant sending `body` is available: what its body needs ([`service::needs`]), which
+/// a declaration must state, in the declaration's words.
+fn availability(
+    body: Option<&Value>,
+    declared: Option<Declared>,
+) -> Result<Option<Only>, VariantFault> {
+    let needed = match body.map(service::available_on) {
+        None => Service::Any,
+        Some(Ok(service)) => service,
+        Some(Err((a, b))) => return Err(VariantFault::NoServiceOffers(a, b)),
+    };
+    if let Some(d) = &declared {
+        if d.on != needed {
+            return Err(VariantFault::ServiceDisagrees(d.on.name(), needed.name()));
+        }
+    }
+    if needed == Service::Any {
+        return Ok(None);
+    }
+    let need = body
+        .map(service::needs)
+        .and_then(|n| n.into_iter().next())
+        .expect("a body available on one service has a need");
+    let reason = match declared {
+        Some(d) => service::reason(&need.what, d.on, &d.says, &d.page),
+        None => need.reason(),
+    };
+    Ok(Some(Only {
+        service: needed,
+        reason,
+    }))
 }
 
 /// `{"status": 4xx, "authorization": bool}`; `authorization` defaults to true.

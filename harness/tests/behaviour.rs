@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::{behaving_target, config_for, documented_example, json_answer, serve};
+use createlink::behaviour;
 use createlink::config::Profile;
 use createlink::reference::{self, Answer};
 use createlink::suite::{Suite, TrialId};
@@ -74,6 +75,18 @@ fn asks(v: &Variant, name: &str) -> Option<String> {
 
 fn is_link(v: &Variant) -> bool {
     link_body(v).is_some()
+}
+
+/// Whether the request leaves the link's type and scope to the administrator: not judged.
+fn administrators(v: &Variant) -> bool {
+    asks(v, "type").is_some_and(|t| behaviour::left_to_the_administrator(&t))
+}
+
+/// Whether the reference answers `v` with a link type the sharingLink table gives roles for:
+/// the default link, and the administrator's, are view links there.
+fn roles_judged(v: &Variant) -> bool {
+    is_link(v)
+        && (administrators(v) || asks(v, "type").is_none_or(|t| behaviour::roles_of(&t).is_some()))
 }
 
 fn is_repeat(v: &Variant) -> bool {
@@ -176,13 +189,13 @@ fn defects() -> Vec<Defect> {
             name: "rule 1: link.type is always view",
             profile: Documented,
             mutate: |_, a| set(a, "/link/type", json!("view")),
-            touched: |v| asks(v, "type").is_some_and(|t| t != "view"),
+            touched: |v| asks(v, "type").is_some_and(|t| t != "view") && !administrators(v),
         },
         Defect {
             name: "rule 1: link.scope is always anonymous",
             profile: Graph,
             mutate: |_, a| set(a, "/link/scope", json!("anonymous")),
-            touched: |v| asks(v, "scope").is_some_and(|s| s != "anonymous"),
+            touched: |v| asks(v, "scope").is_some_and(|s| s != "anonymous") && !administrators(v),
         },
         Defect {
             name: "rule 2: roles are always read",
@@ -194,13 +207,13 @@ fn defects() -> Vec<Defect> {
             name: "rule 2: roles are always write",
             profile: Graph,
             mutate: |_, a| set(a, "/roles", json!(["write"])),
-            touched: |v| is_link(v) && asks(v, "type").as_deref() != Some("edit"),
+            touched: |v| roles_judged(v) && asks(v, "type").as_deref() != Some("edit"),
         },
         Defect {
             name: "rule 2: roles carry an extra role",
             profile: Documented,
             mutate: |_, a| set(a, "/roles", json!(["read", "write"])),
-            touched: is_link,
+            touched: roles_judged,
         },
         Defect {
             name: "rule 3: an embed link has no webHtml",
@@ -220,6 +233,18 @@ fn defects() -> Vec<Defect> {
                 }
             },
             touched: |v| asks(v, "type").as_deref() == Some("embed"),
+        },
+        Defect {
+            name: "rule 9: a blocksDownload link does not prevent download",
+            profile: Documented,
+            mutate: |_, a| set(a, "/link/preventsDownload", json!(false)),
+            touched: |v| asks(v, "type").as_deref() == Some("blocksDownload"),
+        },
+        Defect {
+            name: "rule 9: preventsDownload is left out",
+            profile: Graph,
+            mutate: |_, a| remove(a, "/link", "preventsDownload"),
+            touched: |v| asks(v, "type").as_deref() == Some("blocksDownload"),
         },
         Defect {
             name: "rule 4: link.webUrl is relative",
@@ -461,6 +486,34 @@ fn valid_but_unusual_answers_pass_every_trial() {
                     a.body["error"]["innererror"] = json!({"request-id": "r"});
                     a.body["error"]["details"] = json!([]);
                     a.content_type = "application/json; odata.metadata=minimal".to_owned();
+                }
+            },
+        ),
+        (
+            "the administrator's links and the default link are edit links for specific people",
+            Profile::Graph,
+            |r, a| {
+                let body: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+                let asked = body.get("type").and_then(Value::as_str);
+                let left = asked.is_some_and(behaviour::left_to_the_administrator)
+                    || (body.is_object() && asked.is_none() && body.get("scope").is_none());
+                if left {
+                    set(a, "/link/type", json!("edit"));
+                    set(a, "/link/scope", json!("users"));
+                    set(a, "/roles", json!(["write"]));
+                }
+            },
+        ),
+        (
+            "review, blocksDownload and createOnly links grant write",
+            Profile::Documented,
+            |r, a| {
+                let body: Value = serde_json::from_slice(&r.body).unwrap_or_default();
+                let asked = body.get("type").and_then(Value::as_str);
+                if asked.is_some_and(|t| {
+                    behaviour::roles_of(t).is_none() && t != "addressBar" && t != "adminDefault"
+                }) {
+                    set(a, "/roles", json!(["write"]));
                 }
             },
         ),

@@ -1,4 +1,5 @@
-//! The case files of `cases/`: exactly the 23 documented paths, and data-driven.
+//! The case files of `cases/`: the seed's 23 paths and the published pages' 6, each naming its
+//! source, and data-driven.
 
 use std::collections::BTreeSet;
 
@@ -11,12 +12,76 @@ fn schemas() -> Schemas {
     Schemas::load(&repo_dir("schemas")).unwrap()
 }
 
+/// The paths of the published pages, with their parameter names, by page.
+const PUBLISHED: [(&str, &str); 6] = [
+    (
+        "driveitem-createlink",
+        "/drives/{driveId}/items/{itemId}/createLink",
+    ),
+    (
+        "driveitem-createlink",
+        "/groups/{groupId}/drive/items/{itemId}/createLink",
+    ),
+    (
+        "driveitem-createlink",
+        "/me/drive/items/{itemId}/createLink",
+    ),
+    (
+        "driveitem-createlink",
+        "/sites/{siteId}/drive/items/{itemId}/createLink",
+    ),
+    (
+        "driveitem-createlink",
+        "/users/{userId}/drive/items/{itemId}/createLink",
+    ),
+    (
+        "listitem-createlink",
+        "/sites/{siteId}/lists/{listId}/items/{listItemId}/createLink",
+    ),
+];
+
 #[test]
-fn cases_are_the_23_distinct_documented_templates() {
+fn every_case_names_its_source_and_the_published_paths_are_cases() {
     let cases = case::load_dir(&repo_dir("cases"), &schemas()).unwrap();
+    let mut published: Vec<(&str, &str)> = cases
+        .iter()
+        .filter(|c| c.source.as_deref() != Some("seed"))
+        .map(|c| {
+            let source = c.source.as_deref();
+            (
+                source.unwrap_or_else(|| panic!("{}: no source", c.file.display())),
+                c.template.as_str(),
+            )
+        })
+        .collect();
+    published.sort_unstable();
+    let mut wanted = PUBLISHED.to_vec();
+    wanted.sort_unstable();
+    assert_eq!(published, wanted);
+    // Each published case is its own item against a target: no default value is shared.
+    let values: Vec<&String> = cases
+        .iter()
+        .filter(|c| c.source.as_deref() != Some("seed"))
+        .flat_map(|c| c.params.values())
+        .collect();
+    let distinct: BTreeSet<&String> = values.iter().copied().collect();
+    assert_eq!(
+        distinct.len(),
+        values.len(),
+        "two published cases share a value"
+    );
+}
+
+#[test]
+fn the_seed_cases_are_23_distinct_documented_templates() {
+    let all = case::load_dir(&repo_dir("cases"), &schemas()).unwrap();
+    let cases: Vec<_> = all
+        .iter()
+        .filter(|c| c.source.as_deref() == Some("seed"))
+        .collect();
     assert_eq!(cases.len(), 23);
-    let templates: BTreeSet<&str> = cases.iter().map(|c| c.template.as_str()).collect();
-    assert_eq!(templates.len(), 23, "two cases share a template");
+    let templates: BTreeSet<&str> = all.iter().map(|c| c.template.as_str()).collect();
+    assert_eq!(templates.len(), all.len(), "two cases share a template");
     // The parameter names the API document uses.
     let documented = [
         "drivesId",
@@ -31,7 +96,7 @@ fn cases_are_the_23_distinct_documented_templates() {
         "itemActivityStatId",
         "itemActivityId",
     ];
-    for case in &cases {
+    for case in cases {
         let t = case.template.as_str();
         assert!(t.starts_with('/') && t.ends_with("/createLink"), "{t}");
         for segment in case.template.segments() {
@@ -128,7 +193,10 @@ fn a_new_case_file_is_a_new_trial_without_code_changes() {
     let mut config = Config::defaults();
     config.cases = createlink::folder::Folder::Disk(dir.to_path_buf());
     let suite = Suite::new(config).unwrap();
-    assert_eq!(suite.cases().len(), 24);
+    let repo = case::load_dir(&repo_dir("cases"), &schemas())
+        .unwrap()
+        .len();
+    assert_eq!(suite.cases().len(), repo + 1);
     let new = suite
         .cases()
         .iter()
@@ -194,4 +262,35 @@ fn case_folder_entries_that_are_not_files_are_reported() {
         );
         std::fs::remove_dir_all(&dir).ok();
     }
+}
+
+/// `CREATELINK_PARAMS` knows the published pages' parameter names: a value given once is used by
+/// every case whose template has that name, and by no other.
+#[test]
+fn the_params_file_knows_the_published_names() {
+    let dir = createlink::files::TempDir::new("published-params");
+    let file = dir.join("params.json");
+    std::fs::write(
+        &file,
+        r#"{"itemId": "01MYITEM", "listItemId": "42", "userId": "me-too", "driveId": "b!mine"}"#,
+    )
+    .unwrap();
+    let config = Config::from_lookup(|name| match name {
+        "CREATELINK_PARAMS" => Some(file.clone().into_os_string()),
+        _ => None,
+    })
+    .unwrap();
+    let suite = Suite::new(config).unwrap();
+    let mut with_item = 0;
+    for case in suite.cases() {
+        let path = suite.request(case).url.path().to_owned();
+        let has = |name: &str| case.template.params().any(|p| p == name);
+        assert_eq!(has("itemId"), path.contains("/items/01MYITEM/"), "{path}");
+        assert_eq!(has("listItemId"), path.contains("/items/42/"), "{path}");
+        assert_eq!(has("userId"), path.contains("/users/me-too/"), "{path}");
+        assert_eq!(has("driveId"), path.contains("/drives/b!mine/"), "{path}");
+        with_item += usize::from(has("itemId"));
+    }
+    assert_eq!(with_item, 5);
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -42,6 +42,11 @@ fn broken_trials() -> Vec<String> {
         .collect()
 }
 
+/// How many trials each path has: its base trial and one per variant.
+fn per_path() -> usize {
+    common::plan().variants.len() + 1
+}
+
 /// `"{passed} passed; {failed} failed"` for a run in which `failed` of all trials fail.
 fn tally(failed: usize) -> String {
     format!("{} passed; {failed} failed", trial_names().len() - failed)
@@ -102,10 +107,11 @@ fn the_built_in_server_passes_every_case() {
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(0), "{shown}");
     assert!(shown.contains(&tally(0)), "{shown}");
+    let plan = common::plan();
     assert_eq!(
         trial_names().len(),
-        23 * 13,
-        "23 paths, each with its base trial and 12 variants"
+        plan.cases.len() * (plan.variants.len() + 1),
+        "every path, each with its base trial and every variant"
     );
     assert!(shown.contains("built-in reference server"), "{shown}");
 }
@@ -117,7 +123,7 @@ fn a_defect_fails_exactly_the_case_it_touches_and_the_report_reproduces_it() {
     let out = suite(&[("CREATELINK_BASE_URL", &base)], &[]);
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(101), "{shown}");
-    assert!(shown.contains(&tally(13)), "{shown}");
+    assert!(shown.contains(&tally(per_path())), "{shown}");
     assert_eq!(failures(&shown), broken_trials(), "{shown}");
     for needle in [
         "[schema] /value/link/type",
@@ -132,7 +138,7 @@ fn a_defect_fails_exactly_the_case_it_touches_and_the_report_reproduces_it() {
 
 #[test]
 fn configuration_errors_stop_the_run_naming_the_variable() {
-    let params = temp_file("typo-params.json", r#"{"driveId": "x"}"#);
+    let params = temp_file("typo-params.json", r#"{"driveItemID": "x"}"#);
     let params = params.to_str().unwrap();
     for (var, value, needle) in [
         (
@@ -142,13 +148,14 @@ fn configuration_errors_stop_the_run_naming_the_variable() {
         ),
         ("CREATELINK_TIMEOUT_SECS", "0", "CREATELINK_TIMEOUT_SECS"),
         ("CREATELINK_PROFILE", "live", "CREATELINK_PROFILE"),
+        ("CREATELINK_SERVICE", "sharepoint", "\"sharepoint\""),
         ("CREATELINK_CONCURRENCY", "many", "CREATELINK_CONCURRENCY"),
         (
             "CREATELINK_PARAMS",
             "/nonexistent/params.json",
             "/nonexistent/params.json",
         ),
-        ("CREATELINK_PARAMS", params, "\"driveId\""),
+        ("CREATELINK_PARAMS", params, "\"driveItemID\""),
         ("CREATELINK_TOKEN", "has space", "CREATELINK_TOKEN"),
     ] {
         let out = suite(&[(var, value)], &[]);
@@ -398,8 +405,9 @@ mod expected_failures {
         assert_eq!(out.status.code(), Some(0), "{shown}");
         assert!(
             shown.contains(&format!(
-                "{} passed; 0 failed; 13 ignored",
-                trial_names().len() - 13
+                "{} passed; 0 failed; {} ignored",
+                trial_names().len() - per_path(),
+                per_path()
             )),
             "{shown}"
         );
@@ -417,8 +425,9 @@ mod expected_failures {
         assert_eq!(out.status.code(), Some(101), "{shown}");
         assert!(
             shown.contains(&format!(
-                "{} passed; 1 failed; 12 ignored",
-                trial_names().len() - 13
+                "{} passed; 1 failed; {} ignored",
+                trial_names().len() - per_path(),
+                per_path() - 1
             )),
             "{shown}"
         );
@@ -427,7 +436,7 @@ mod expected_failures {
 
     #[test]
     fn a_variant_line_covers_that_variant_on_every_path() {
-        // The embed trials of the other 22 paths pass although listed: each fails the run.
+        // The embed trials of the other paths pass although listed: each fails the run.
         let out = run("embed\n");
         let shown = text(&out);
         assert_eq!(out.status.code(), Some(101), "{shown}");
@@ -539,7 +548,8 @@ fn listed(extra: &[&str]) -> Vec<String> {
 #[test]
 fn nextest_lists_exactly_the_cases_and_partitions_split_them() {
     let all = listed(&[]);
-    assert_eq!(all.len(), 23 * 13);
+    let plan = common::plan();
+    assert_eq!(all.len(), plan.cases.len() * (plan.variants.len() + 1));
     assert_eq!(all, trial_names());
     let mut first = listed(&["--partition", "count:1/2"]);
     let second = listed(&["--partition", "count:2/2"]);
@@ -791,6 +801,7 @@ fn version_and_help_say_what_the_program_is_and_its_variables() {
         "CREATELINK_PARAMS",
         "CREATELINK_TIMEOUT_SECS",
         "CREATELINK_PROFILE",
+        "CREATELINK_SERVICE",
         "CREATELINK_EXPECTED_FAILURES",
         "CREATELINK_CONCURRENCY",
         "CREATELINK_CASES",
@@ -939,7 +950,10 @@ fn a_written_baseline_makes_the_run_pass_and_pins_each_problem() {
         text(&out)
     );
     let written = std::fs::read_to_string(&file).unwrap();
-    let listed: Vec<&str> = written.lines().filter(|l| !l.starts_with('#')).collect();
+    let mut listed: Vec<&str> = written.lines().filter(|l| !l.starts_with('#')).collect();
+    // The file is in trial order; the names, sorted, are not (`expiration` sorts before
+    // `expiration-offset-beyond-doc`, whose file comes first).
+    listed.sort_by_key(|l| l.split(" => ").next().unwrap_or_default().to_owned());
     let trials: Vec<String> = broken_trials();
     assert_eq!(listed.len(), trials.len(), "{written}");
     for (line, trial) in listed.iter().zip(&trials) {
@@ -1042,11 +1056,11 @@ fn the_harness_tests_pass_with_the_callers_createlink_variables_exported() {
 /// A filter that selects nothing is a mistake (a typo in CI), not a pass.
 #[test]
 fn a_run_that_selects_no_trial_says_so_and_fails() {
-    let out = suite(&[], &["/drives/{driveId}/"]);
+    let out = suite(&[], &["/drives/{driveID}/"]);
     let shown = text(&out);
     assert_eq!(out.status.code(), Some(4), "{shown}");
     assert!(
-        shown.contains("no trial matches the filter \"/drives/{driveId}/\""),
+        shown.contains("no trial matches the filter \"/drives/{driveID}/\""),
         "{shown}"
     );
 }

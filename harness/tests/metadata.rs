@@ -165,6 +165,74 @@ fn odata_type_names_the_declared_type_or_a_derived_one_and_nothing_else() {
     rows.hold();
 }
 
+/// Graph adds types over time: a name in the `microsoft.graph` namespace that the metadata does not
+/// know passes wherever `@odata.type` may be, in the answer; a name the metadata knows that does
+/// not derive from the declared type, or one outside the namespace, fails.
+#[test]
+fn an_unknown_graph_type_passes_and_a_known_one_that_does_not_derive_fails() {
+    let mut rows = Rows::default();
+    let full = model().full(PERMISSION);
+    for (place, t) in typed_object_places(PERMISSION) {
+        let at = format!("{}/@odata.type", place.pointer);
+        let allowed = model().allowed_names(t);
+        let mut row = |name: &str, ok: bool| {
+            let instance = with(full.clone(), &at, json!(name));
+            let outcome = if ok {
+                passes(PERMISSION, &instance)
+            } else {
+                fails_once_at(PERMISSION, &instance, &at)
+            };
+            rows.check(|| format!("{at} = {name:?} ({t})"), outcome);
+        };
+        for unknown in [
+            "#microsoft.graph.conformanceFutureType",
+            "microsoft.graph.conformanceFutureType",
+            "#microsoft.graph.security.conformanceFutureIdentity",
+        ] {
+            row(unknown, true);
+        }
+        // Known to the metadata (v1.0 or beta only), derived from none of the declared types.
+        for known in [
+            "#microsoft.graph.driveItem",
+            "microsoft.graph.user",
+            "#microsoft.graph.approvalStage",
+        ] {
+            let bare = known.trim_start_matches('#');
+            row(known, allowed.iter().any(|a| a == bare));
+        }
+        for outside in [
+            "#microsoft.graph.conformance FutureType",
+            "#microsoft.graphs.conformanceFutureType",
+            "#Microsoft.Graph.conformanceFutureType",
+            "conformanceFutureType",
+        ] {
+            row(outside, false);
+        }
+    }
+    rows.hold();
+}
+
+/// The names of the table are names the schemas know: none of them passes as an unknown type.
+#[test]
+fn the_schemas_know_every_name_of_the_table() {
+    let text = std::fs::read_to_string(repo_dir("schemas").join("graphTypes.json")).unwrap();
+    let file: Value = serde_json::from_str(&text).unwrap();
+    let known: Vec<&str> = file["knownTypes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let missing: Vec<String> = model()
+        .all_names()
+        .into_iter()
+        .filter(|n| !known.contains(&n.as_str()))
+        .collect();
+    assert!(missing.is_empty(), "graphTypes.json lacks {missing:?}");
+    assert!(known.contains(&"microsoft.graph.approvalIdentitySet"));
+    assert!(known.contains(&"microsoft.graph.auditUserIdentity"));
+}
+
 /// Where a base type is declared and `@odata.type` names a derived type the table describes, the
 /// derived type's own members are checked too: a valid one passes, a wrong one fails at its
 /// pointer. Without `@odata.type` they are unknown members of an open type, and allowed.

@@ -26,6 +26,9 @@ fn coverage(variants: &[Variant]) -> BTreeSet<String> {
                 if *repeat {
                     seen.insert("repeat".to_owned());
                 }
+                if body.get("type").is_none() && body.get("scope").is_none() {
+                    seen.insert("default-link".to_owned());
+                }
                 for (name, value) in body.as_object().unwrap() {
                     match value {
                         Value::String(s) if name == "type" || name == "scope" => {
@@ -69,6 +72,12 @@ fn the_variants_cover_every_behaviour_the_rules_check() {
         "type=view",
         "type=edit",
         "type=embed",
+        "type=review",
+        "type=blocksDownload",
+        "type=createOnly",
+        "type=addressBar",
+        "type=adminDefault",
+        "default-link",
         "scope=anonymous",
         "scope=organization",
         "scope=users",
@@ -177,6 +186,41 @@ fn malformed_variant_files_are_named_with_the_reason() {
             r#"{"description": "d", "body": {}, "repeat": true, "refusal": {"status": 401, "authorization": false}}"#,
             "a refusal is sent once",
         ),
+        (
+            "x.json",
+            r#"{"description": "d", "body": {}, "service": "any"}"#,
+            "\"service\" must be an object",
+        ),
+        (
+            "x.json",
+            r#"{"description": "d", "body": {}, "service": {"on": "any", "says": "s"}}"#,
+            "\"service\" needs \"page\"",
+        ),
+        (
+            "x.json",
+            r#"{"description": "d", "body": {}, "service": {"on": "any", "says": "s", "page": "p", "x": 1}}"#,
+            "unknown member \"x\"",
+        ),
+        (
+            "x.json",
+            r#"{"description": "d", "body": {}, "service": {"on": "sharepoint", "says": "s", "page": "p"}}"#,
+            "\"service\".on is \"sharepoint\"",
+        ),
+        (
+            "x.json",
+            r#"{"description": "d", "body": {"type": "embed"}, "service": {"on": "any", "says": "s", "page": "p"}}"#,
+            "\"service\".on says \"any\", but the body is available on \"personal\"",
+        ),
+        (
+            "x.json",
+            r#"{"description": "d", "body": {"type": "view", "scope": "users"}, "service": {"on": "personal", "says": "s", "page": "p"}}"#,
+            "available on \"business\"",
+        ),
+        (
+            "x.json",
+            r#"{"description": "d", "body": {"type": "embed", "scope": "users"}}"#,
+            "asks type \"embed\" and scope \"users\", which no one service offers together",
+        ),
     ];
     let schemas = schemas();
     let mut wrong = Vec::new();
@@ -216,7 +260,7 @@ fn a_new_variant_file_is_a_new_trial_on_every_path_without_code_changes() {
     config.cases = createlink::folder::Folder::Disk(dir.to_path_buf());
     let suite = Suite::new(config).unwrap();
     let ids = suite.trials();
-    assert_eq!(ids.len(), 23 * 2);
+    assert_eq!(ids.len(), suite.cases().len() * 2);
     for id in ids.into_iter().filter(|id| id.variant.is_some()) {
         let name = suite.trial_name(id);
         assert!(name.ends_with(" review-users"), "{name}");
@@ -224,4 +268,60 @@ fn a_new_variant_file_is_a_new_trial_on_every_path_without_code_changes() {
         assert!(outcome.passed(), "{}", outcome.report());
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Each repository variant declares where it is available, with the page's sentence, and a run
+/// against one service drops exactly the variants declared for the other.
+#[test]
+fn every_variant_declares_its_service_with_the_pages_words() {
+    use createlink::service::Service;
+    let dir = repo_dir("cases").join(variant::FOLDER);
+    for v in repo_variants() {
+        let text = std::fs::read_to_string(dir.join(format!("{}.json", v.name))).unwrap();
+        let file: Value = serde_json::from_str(&text).unwrap();
+        let declared = &file["service"];
+        for member in ["on", "says", "page"] {
+            assert!(declared[member].is_string(), "{}: service.{member}", v.name);
+        }
+        let on = Service::parse(declared["on"].as_str().unwrap()).unwrap();
+        for run in Service::ALL {
+            let sent = v.not_offered(run).is_none();
+            assert_eq!(sent, run.offers(on), "{} under {}", v.name, run.name());
+            if let Some(reason) = v.not_offered(run) {
+                let says = declared["says"].as_str().unwrap();
+                assert!(
+                    reason.contains(says) && reason.contains(on.label()),
+                    "{reason}"
+                );
+            }
+        }
+    }
+}
+
+/// The expiration variant sends the documented form; its sibling the same instant in an offset
+/// the document does not write, and says so in its name.
+#[test]
+fn expiration_is_sent_as_documented_and_beyond_it_under_its_own_name() {
+    use createlink::datetime::DateTimeOffset;
+    let expiry = |name: &str| -> String {
+        let v = repo_variants()
+            .into_iter()
+            .find(|v| v.name == name)
+            .unwrap();
+        let Kind::Link { body, .. } = v.kind else {
+            panic!("{name} is a link")
+        };
+        body["expirationDateTime"].as_str().unwrap().to_owned()
+    };
+    let (documented, beyond) = (expiry("expiration"), expiry("expiration-offset-beyond-doc"));
+    // yyyy-MM-ddTHH:mm:ssZ
+    assert_eq!(documented.len(), 20, "{documented}");
+    assert!(
+        documented.ends_with('Z') && !beyond.ends_with('Z'),
+        "{beyond}"
+    );
+    assert_eq!(
+        DateTimeOffset::parse(&documented).unwrap().instant(),
+        DateTimeOffset::parse(&beyond).unwrap().instant()
+    );
 }

@@ -15,6 +15,7 @@ use crate::duplicate_members;
 use crate::json_text::cut;
 use crate::media_type::MediaType;
 use crate::schema::{Schemas, Violation};
+use crate::service::Service;
 
 /// Graph's challenge on a 401, as Microsoft's documentation shows it for
 /// `https://graph.microsoft.com/v1.0/me` ("Extract authentication parameters from WWW-Authenticate
@@ -46,6 +47,8 @@ pub enum Fault {
     DuplicateMember,
     /// The body breaks `schemas/request.json`: 400.
     Schema,
+    /// The body asks what the served flavour (`serve --service`) does not offer: 400.
+    Service,
 }
 
 impl Fault {
@@ -58,6 +61,7 @@ impl Fault {
             Fault::Json => "json",
             Fault::DuplicateMember => "duplicate-member",
             Fault::Schema => "schema",
+            Fault::Service => "service",
         }
     }
 }
@@ -84,7 +88,11 @@ impl Refusal {
             Fault::Method => (405, "methodNotAllowed"),
             Fault::Authorization => (401, "InvalidAuthenticationToken"),
             Fault::ContentType => (415, "unsupportedMediaType"),
-            Fault::Json | Fault::DuplicateMember | Fault::Schema => (400, "invalidRequest"),
+            // Graph documents no status for this; 400 is what it answers a request it cannot
+            // serve as asked (docs/reference-server.md, what it checks in a request).
+            Fault::Json | Fault::DuplicateMember | Fault::Schema | Fault::Service => {
+                (400, "invalidRequest")
+            }
         };
         Refusal {
             fault,
@@ -284,6 +292,22 @@ pub fn body(bytes: &[u8], schemas: &Schemas) -> Result<Value, Refusal> {
             each.join("; ")
         ),
     ))
+}
+
+/// The refusal of a valid body that asks what `service` lacks, citing the page that says so.
+pub fn service(body: &Value, service: Service) -> Result<(), Refusal> {
+    match crate::service::lacking(service, body) {
+        None => Ok(()),
+        Some(need) => Err(Refusal::new(
+            Fault::Service,
+            format!(
+                "this server stands for {} (--service {}), and {}",
+                service.label(),
+                service.name(),
+                need.reason()
+            ),
+        )),
+    }
 }
 
 /// One schema violation: where, and why. The reason of a violation inside `password` quotes the
