@@ -40,6 +40,8 @@ pub enum VariableFault {
     /// The value, and what the number counts.
     NotPositive(String, &'static str),
     UnknownProfile(String),
+    /// A switch (`CREATELINK_KEEP_LINKS`, `CREATELINK_FRESH_ITEMS`) set to neither 0 nor 1.
+    NotASwitch(String),
     /// The folder, and what it was to hold.
     NotAFolder(PathBuf, &'static str),
     BaseUrl(ShownUrl, UrlFault),
@@ -257,6 +259,7 @@ impl Display for VariableFault {
                 f,
                 "unknown profile {name:?}; expected \"documented\" or \"graph\""
             ),
+            NotASwitch(value) => write!(f, "{value:?} is neither 1 (on) nor 0 (off)"),
             NotAFolder(dir, of) => write!(f, "{} is not a directory of {of}", dir.display()),
             BaseUrl(value, fault) => write!(
                 f,

@@ -12,10 +12,12 @@ use crate::config::{CONCURRENCY, Config, Profile, SUMMARY};
 use crate::error::SetupError;
 use crate::expected::{Entry, ExpectedFailures};
 use crate::limits;
+use crate::links::{self, Ledger, Origin};
 use crate::redact::Redactor;
 use crate::reference::ReferenceServer;
 use crate::report;
 use crate::request::PreparedRequest;
+use crate::schedule::{self, Gate, LinkKey, Schedule};
 use crate::schema::Schemas;
 use crate::summary;
 use crate::trial::Verdict;
@@ -38,6 +40,8 @@ pub struct Suite {
     reference: Option<ReferenceServer>,
     /// Each trial's result as it ends, for the Markdown summary.
     results: Mutex<Vec<summary::Result>>,
+    /// The links the run got, deleted and left behind.
+    links: Mutex<Ledger>,
 }
 
 /// What one case came to.
@@ -45,15 +49,38 @@ pub struct Suite {
 pub struct CaseOutcome {
     pub request: PreparedRequest,
     pub problems: Vec<Problem>,
+    /// Why the trial can be neither passed nor failed (it needed a link of its own and got an
+    /// existing one), and what to do.
+    pub inconclusive: Option<String>,
+    /// Lines said before the problems: throttling, links left behind.
+    pub notes: Vec<String>,
 }
 
 impl CaseOutcome {
+    fn new(request: PreparedRequest, problems: Vec<Problem>) -> Self {
+        CaseOutcome {
+            request,
+            problems,
+            inconclusive: None,
+            notes: Vec::new(),
+        }
+    }
+
+    /// No problem, and conclusive.
     pub fn passed(&self) -> bool {
-        self.problems.is_empty()
+        self.problems.is_empty() && self.inconclusive.is_none()
+    }
+
+    pub fn failed(&self) -> bool {
+        !self.problems.is_empty()
     }
 
     pub fn report(&self) -> String {
-        report::render(&self.problems, &self.request)
+        let report = report::render(&self.problems, &self.request);
+        match self.notes.is_empty() {
+            true => report,
+            false => format!("{}\n{report}", self.notes.join("\n")),
+        }
     }
 }
 
@@ -152,6 +179,7 @@ impl Suite {
             base_url,
             reference,
             results: Mutex::new(Vec::new()),
+            links: Mutex::new(Ledger::default()),
         })
     }
 
@@ -217,26 +245,190 @@ impl Suite {
         request: PreparedRequest,
         exchange: &verdict::Exchange,
     ) -> CaseOutcome {
-        CaseOutcome {
-            problems: verdict::judge_answer(self.config.profile, &self.schemas, exchange),
+        CaseOutcome::new(
             request,
-        }
+            verdict::judge_answer(self.config.profile, &self.schemas, exchange),
+        )
     }
 
-    /// Sends trial `id`'s request (twice for a repeat) and judges the answers (blocking).
+    /// The link key of trial `id`, `None` for a refusal (it creates nothing).
+    pub fn link_key(&self, id: TrialId) -> Option<LinkKey> {
+        let case = &self.cases[id.case];
+        let request = self.trial_request(id);
+        let body = match id.variant.map(|v| &self.variants[v].kind) {
+            None => serde_json::from_str(&case.body).ok()?,
+            Some(Kind::Link { body, .. }) => body.clone(),
+            Some(Kind::Refusal { .. }) => return None,
+        };
+        Some(LinkKey::new(&case.template, request.url.path(), &body))
+    }
+
+    /// The schedule of `ids` (in plan order): which must wait for which.
+    pub fn schedule(&self, ids: &[TrialId]) -> Schedule {
+        let keys: Vec<Option<LinkKey>> = ids.iter().map(|&id| self.link_key(id)).collect();
+        Schedule::new(&keys)
+    }
+
+    /// Runs `ids` on `threads` threads as the schedule says, and returns each outcome, in the
+    /// order of `ids`: what the program does, for tests that judge outcomes.
+    pub fn run_scheduled(&self, ids: &[TrialId], threads: usize) -> Vec<CaseOutcome> {
+        let schedule = self.schedule(ids);
+        let gate = Gate::new(&schedule);
+        let order = schedule.run_order(|i| self.requests(ids[i]));
+        let next = Mutex::new(order.into_iter());
+        let outcomes: Mutex<Vec<Option<CaseOutcome>>> =
+            Mutex::new((0..ids.len()).map(|_| None).collect());
+        std::thread::scope(|scope| {
+            for _ in 0..threads.max(1) {
+                scope.spawn(|| {
+                    loop {
+                        let Some(i) = next.lock().unwrap_or_else(|e| e.into_inner()).next() else {
+                            break;
+                        };
+                        let pass = gate.enter(i);
+                        let outcome = self.run_trial(ids[i]);
+                        drop(pass);
+                        outcomes.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
+                    }
+                });
+            }
+        });
+        outcomes
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// How many createLink requests trial `id` sends.
+    pub fn requests(&self, id: TrialId) -> usize {
+        id.variant.map_or(1, |v| self.variants[v].requests())
+    }
+
+    /// Sends trial `id`'s request (twice for a repeat), waiting out throttling, judges the
+    /// answers, and deletes the links it created (blocking).
     pub fn run_trial(&self, id: TrialId) -> CaseOutcome {
         let request = self.trial_request(id);
-        let sent = self.executor.send_all(&request);
+        // Under nextest each trial is a process: trials on one item take turns through a lock
+        // file instead of the schedule (`item_lock`).
+        let _turn = match self.link_key(id) {
+            Some(key) if std::env::var_os("NEXTEST").is_some() => {
+                crate::item_lock::hold(self.base_url.as_str(), &key.item)
+            }
+            _ => None,
+        };
+        let (sent, throttled) = self.executor.send_all_retrying(&request);
         let exchanges: Vec<&verdict::Exchange> = sent.iter().map(|s| &**s).collect();
-        let expect = match id.variant.map(|v| &self.variants[v].kind) {
+        let kind = id.variant.map(|v| &self.variants[v].kind);
+        let expect = match kind {
             None => Expect::Base,
             Some(Kind::Link { body, .. }) => Expect::Link { request: body },
             Some(Kind::Refusal { status, .. }) => Expect::Refusal { status: *status },
         };
-        CaseOutcome {
-            problems: verdict::judge(self.config.profile, &self.schemas, expect, &exchanges),
-            request,
+        let problems = verdict::judge(self.config.profile, &self.schemas, expect, &exchanges);
+        let mut outcome = CaseOutcome::new(request, problems);
+        let retries: usize = throttled.iter().map(|t| t.retries()).sum();
+        outcome
+            .notes
+            .extend(throttled.iter().filter_map(|t| t.describe()));
+        let key = self.link_key(id);
+        let asked = key
+            .as_ref()
+            .map(|k| (k.link_type.clone(), k.scope.clone()))
+            .unwrap_or_default();
+        let links: Vec<(String, u16)> = match key {
+            Some(_) => exchanges
+                .iter()
+                .filter_map(|e| match e {
+                    verdict::Exchange::Answered(r) if (200..300).contains(&r.status) => {
+                        let verdict::AnswerBody::Complete(body) = &r.body else {
+                            return None;
+                        };
+                        links::link_id(self.config.profile, body).map(|id| (id, r.status))
+                    }
+                    _ => None,
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        drop(exchanges);
+        drop(sent);
+        let item = outcome
+            .request
+            .url
+            .path()
+            .strip_suffix("/createLink")
+            .unwrap_or(outcome.request.url.path())
+            .to_owned();
+        let ownable = self.config.fresh_items || self.reference.is_some();
+        let origins: Vec<Origin> = {
+            let mut ledger = self.links.lock().unwrap_or_else(|e| e.into_inner());
+            ledger.retries += retries;
+            links
+                .iter()
+                .map(|(link, status)| {
+                    ledger.record(self.config.profile, ownable, &item, &asked, link, *status)
+                })
+                .collect()
+        };
+        let asks_more = match kind {
+            None => serde_json::from_str(&self.cases[id.case].body)
+                .is_ok_and(|b| schedule::asks_more_than_type_and_scope(&b)),
+            Some(Kind::Link { body, .. }) => schedule::asks_more_than_type_and_scope(body),
+            Some(Kind::Refusal { .. }) => false,
+        };
+        if asks_more && origins.first() == Some(&Origin::Existing) {
+            let (link, status) = &links[0];
+            outcome.inconclusive = Some(format!(
+                "inconclusive: this trial asks for more than a type and a scope, and the target                  answered {status} with an existing link (id {link}) on {item}, which need not                  have what was asked; use an item that holds no such link (CREATELINK_PARAMS),                  or delete that link, and run again"
+            ));
+            // What an existing link need not match is not judged; its shape still is.
+            outcome
+                .problems
+                .retain(|p| p.check() != verdict::Check::Behaviour);
         }
+        // Links left behind are listed at the end of the run, not in the trial's report: they
+        // are no fault of the target's.
+        for ((link, _), origin) in links.iter().zip(&origins) {
+            self.clean_up(&outcome.request, &item, link, *origin);
+        }
+        outcome
+    }
+
+    /// Deletes link `link` of `item` when the run created it and may delete it, else records
+    /// it as left behind.
+    fn clean_up(&self, request: &PreparedRequest, item: &str, link: &str, origin: Origin) {
+        let why = match origin {
+            Origin::Existing => return,
+            Origin::Unknown => {
+                "under the documented profile every answer is 200, so the run cannot tell \
+                 that it made this link (set CREATELINK_FRESH_ITEMS=1 when the items held no \
+                 link before the run)"
+                    .to_owned()
+            }
+            Origin::Created if self.config.keep_links => "CREATELINK_KEEP_LINKS=1".to_owned(),
+            Origin::Created => {
+                let deletion = request.deletion(link);
+                let sent =
+                    crate::retry::send(&deletion, |r| self.executor.send(r), std::thread::sleep).0;
+                match &*sent {
+                    verdict::Exchange::Answered(r) if (200..300).contains(&r.status) => {
+                        self.links
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .deleted(item, link);
+                        return;
+                    }
+                    verdict::Exchange::Answered(r) => format!("DELETE answered {}", r.status),
+                    verdict::Exchange::Failed { reason } => format!("DELETE failed: {reason}"),
+                }
+            }
+        };
+        self.links
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .leave(item, link, why);
     }
 
     /// The trial result of `id`, taking the expected-failures file into account.
@@ -248,6 +440,7 @@ impl Suite {
             .map_err(|f| self.redactor.failed(f));
         let verdict = match &result {
             Ok(Completion::Completed) => Verdict::Pass,
+            Ok(_) if outcome.problems.is_empty() => Verdict::Inconclusive,
             Ok(_) => Verdict::ExpectedFailure,
             Err(_) => Verdict::Fail,
         };
@@ -286,13 +479,24 @@ impl Suite {
             self.base_url
         );
         let results = self.results.lock().unwrap_or_else(|e| e.into_inner());
-        summary::render(&heading, &self.cases, &self.variants, &results)
+        let ledger = self.links.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = summary::render(&heading, &self.cases, &self.variants, &results);
+        out.push_str(&summary::links(&ledger));
+        out
+    }
+
+    /// The links left behind and the retries, for the end of the run's output.
+    pub fn links_summary(&self) -> String {
+        summary::links(&self.links.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
 /// Turns an outcome into a trial result: an expected failure does not fail the run, and an
 /// expected failure that passes does, so the fix is noticed and the entry removed.
 pub fn settle(outcome: &CaseOutcome, entry: Option<Entry>) -> Result<Completion, Failed> {
+    if let (false, Some(reason)) = (outcome.failed(), &outcome.inconclusive) {
+        return Ok(Completion::ignored_with(reason.clone()));
+    }
     match (outcome.passed(), entry) {
         (true, None) => Ok(Completion::Completed),
         (false, None) => Err(outcome.report().into()),
@@ -399,18 +603,35 @@ pub fn main() -> ExitCode {
             ""
         }
     );
-    let mut named = named;
-    // Trials are handed to the test threads in order: the ones that send more requests go first,
-    // so a repeat never starts last and stretches the run by a round trip.
-    named.sort_by_key(|(id, _)| {
-        std::cmp::Reverse(id.variant.map_or(1, |v| suite.variants[v].requests()))
-    });
-    let trials: Vec<Trial> = named
+    // Trials that could share a link wait for each other (`schedule`). They are handed to the
+    // test threads in an order where every trial comes after those it waits for, so a waiting
+    // thread only ever waits for a trial already running; trials filtered out are not in the
+    // schedule, so nothing waits for them. Within that order the ones that send more requests
+    // go first, so a repeat never starts last and stretches the run by a round trip.
+    let (selected_ids, others): (Vec<_>, Vec<_>) = named
         .into_iter()
-        .map(|(id, name)| {
+        .partition(|(_, name)| !args.is_filtered_out(&Trial::test(name.clone(), || Ok(()))));
+    let ids: Vec<TrialId> = selected_ids.iter().map(|(id, _)| *id).collect();
+    let schedule = suite.schedule(&ids);
+    let order = schedule.run_order(|i| suite.requests(ids[i]));
+    let gate = Arc::new(Gate::new(&schedule));
+    let mut selected_ids: Vec<Option<(TrialId, String)>> =
+        selected_ids.into_iter().map(Some).collect();
+    let trials: Vec<Trial> = order
+        .into_iter()
+        .filter_map(|i| selected_ids[i].take().map(|t| (i, t)))
+        .map(|(i, (id, name))| {
+            let suite = Arc::clone(&suite);
+            let gate = Arc::clone(&gate);
+            Trial::ignorable_test(name, move || {
+                let _turn = gate.enter(i);
+                suite.trial_result(id)
+            })
+        })
+        .chain(others.into_iter().map(|(id, name)| {
             let suite = Arc::clone(&suite);
             Trial::ignorable_test(name, move || suite.trial_result(id))
-        })
+        }))
         .collect();
     // One thread per selected trial, up to the concurrency limit: every request can be in
     // flight at once, and a generated suite of thousands starts no more threads than that.
@@ -419,6 +640,9 @@ pub fn main() -> ExitCode {
         None => selected.clamp(1, concurrency),
     });
     let conclusion = libtest_mimic::run(&args, trials);
+    if std::env::var_os("NEXTEST").is_none() {
+        eprint!("{}", suite.links_summary());
+    }
     write_summary(&suite);
     conclusion.exit_code()
 }

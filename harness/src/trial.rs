@@ -15,4 +15,6 @@ pub enum Verdict {
     Fail,
     /// Failed, and listed as an expected failure.
     ExpectedFailure,
+    /// Neither passed nor failed: it needed a link of its own and got an existing one.
+    Inconclusive,
 }
