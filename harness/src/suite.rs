@@ -342,9 +342,14 @@ impl Suite {
                 .iter()
                 .filter_map(|e| match e {
                     verdict::Exchange::Answered(r) if (200..300).contains(&r.status) => {
+                        // A link answer is a few KiB; a larger body is not parsed again here, so
+                        // memory stays within the budget (its link, if any, is not cleaned up).
                         let verdict::AnswerBody::Complete(body) = &r.body else {
                             return None;
                         };
+                        if body.len() > crate::budget::FREE {
+                            return None;
+                        }
                         links::link_id(self.config.profile, body).map(|id| (id, r.status))
                     }
                     _ => None,
@@ -410,14 +415,13 @@ impl Suite {
             Origin::Created if self.config.keep_links => "CREATELINK_KEEP_LINKS=1".to_owned(),
             Origin::Created => {
                 let deletion = request.deletion(link);
-                let sent =
-                    crate::retry::send(&deletion, |r| self.executor.send(r), std::thread::sleep).0;
+                let (sent, throttled) =
+                    crate::retry::send(&deletion, |r| self.executor.send(r), std::thread::sleep);
+                let mut ledger = self.links.lock().unwrap_or_else(|e| e.into_inner());
+                ledger.retries += throttled.retries();
                 match &*sent {
                     verdict::Exchange::Answered(r) if (200..300).contains(&r.status) => {
-                        self.links
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .deleted(item, link);
+                        ledger.deleted(item, link);
                         return;
                     }
                     verdict::Exchange::Answered(r) => format!("DELETE answered {}", r.status),
