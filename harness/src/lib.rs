@@ -52,6 +52,7 @@ pub mod retry;
 pub mod schedule;
 pub mod schema;
 pub mod serve;
+pub mod sharing_url;
 pub mod suite;
 pub mod summary;
 pub mod template;

@@ -52,8 +52,10 @@ pub struct CaseOutcome {
     /// Why the trial can be neither passed nor failed (it needed a link of its own and got an
     /// existing one), and what to do.
     pub inconclusive: Option<String>,
-    /// Lines said before the problems: throttling, links left behind.
+    /// Lines said before the problems: throttling.
     pub notes: Vec<String>,
+    /// The answers' sharing URLs, which the report shows only in part (`sharing_url`).
+    pub sharing_urls: Vec<String>,
 }
 
 impl CaseOutcome {
@@ -63,7 +65,18 @@ impl CaseOutcome {
             problems,
             inconclusive: None,
             notes: Vec::new(),
+            sharing_urls: Vec::new(),
         }
+    }
+
+    fn with_sharing_urls(mut self, profile: Profile, exchanges: &[&verdict::Exchange]) -> Self {
+        for exchange in exchanges {
+            if let Some(body) = small_success_body(exchange) {
+                self.sharing_urls
+                    .extend(crate::sharing_url::of_answer(profile, body));
+            }
+        }
+        self
     }
 
     /// No problem, and conclusive.
@@ -77,10 +90,11 @@ impl CaseOutcome {
 
     pub fn report(&self) -> String {
         let report = report::render(&self.problems, &self.request);
-        match self.notes.is_empty() {
+        let report = match self.notes.is_empty() {
             true => report,
             false => format!("{}\n{report}", self.notes.join("\n")),
-        }
+        };
+        crate::sharing_url::hide(&report, &self.sharing_urls)
     }
 }
 
@@ -249,6 +263,7 @@ impl Suite {
             request,
             verdict::judge_answer(self.config.profile, &self.schemas, exchange),
         )
+        .with_sharing_urls(self.config.profile, &[exchange])
     }
 
     /// The link key of trial `id`, `None` for a refusal (it creates nothing).
@@ -327,7 +342,8 @@ impl Suite {
             Some(Kind::Refusal { status, .. }) => Expect::Refusal { status: *status },
         };
         let problems = verdict::judge(self.config.profile, &self.schemas, expect, &exchanges);
-        let mut outcome = CaseOutcome::new(request, problems);
+        let mut outcome =
+            CaseOutcome::new(request, problems).with_sharing_urls(self.config.profile, &exchanges);
         let retries: usize = throttled.iter().map(|t| t.retries()).sum();
         outcome
             .notes
@@ -340,19 +356,12 @@ impl Suite {
         let links: Vec<(String, u16)> = match key {
             Some(_) => exchanges
                 .iter()
-                .filter_map(|e| match e {
-                    verdict::Exchange::Answered(r) if (200..300).contains(&r.status) => {
-                        // A link answer is a few KiB; a larger body is not parsed again here, so
-                        // memory stays within the budget (its link, if any, is not cleaned up).
-                        let verdict::AnswerBody::Complete(body) = &r.body else {
-                            return None;
-                        };
-                        if body.len() > crate::budget::FREE {
-                            return None;
-                        }
-                        links::link_id(self.config.profile, body).map(|id| (id, r.status))
-                    }
-                    _ => None,
+                .filter_map(|e| {
+                    let body = small_success_body(e)?;
+                    let verdict::Exchange::Answered(r) = e else {
+                        return None;
+                    };
+                    links::link_id(self.config.profile, body).map(|id| (id, r.status))
                 })
                 .collect(),
             None => Vec::new(),
@@ -492,6 +501,20 @@ impl Suite {
     /// The links left behind and the retries, for the end of the run's output.
     pub fn links_summary(&self) -> String {
         summary::links(&self.links.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// The body of a 2xx answer of at most [`crate::budget::FREE`] bytes. A link answer is a few
+/// KiB; a larger body is not parsed again after judging, so memory stays within the budget (its
+/// link, if any, is not cleaned up, and its URLs are not known).
+fn small_success_body(exchange: &verdict::Exchange) -> Option<&[u8]> {
+    match exchange {
+        verdict::Exchange::Answered(verdict::Response {
+            status: 200..=299,
+            body: verdict::AnswerBody::Complete(body),
+            ..
+        }) if body.len() <= crate::budget::FREE => Some(body),
+        _ => None,
     }
 }
 

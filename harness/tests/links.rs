@@ -461,3 +461,35 @@ fn the_reference_keeps_links_as_the_page_says_and_the_old_rewriting_server_is_ca
         "{departures:?}"
     );
 }
+
+/// A sharing URL is a credential: a failing report, its summary line and the failure text
+/// (what nextest's JUnit file holds) show a `webUrl` as scheme, host and length only.
+#[test]
+fn reports_and_the_summary_show_a_sharing_url_as_scheme_host_and_length() {
+    let server = common::behaving_target(Profile::Graph, |request, answer| {
+        // A new webUrl each time: the repeat's two answers differ, and the report quotes both.
+        if let Some(link) = answer.body.get_mut("link") {
+            let n = request.body.len() + answer.status as usize;
+            link["webUrl"] = json!(format!("https://contoso.invalid/s/SECRET-{n}"));
+        }
+    });
+    let suite = suite(&format!("{}/beta", server.uri()), Profile::Graph);
+    let repeat = suite
+        .trials()
+        .into_iter()
+        .find(|id| id.variant.is_some_and(|v| suite.variants()[v].name == "repeat"))
+        .unwrap();
+    let report = suite.run_trial(repeat).report();
+    assert!(report.contains("webUrl"), "{report}");
+    let Err(failure) = suite.trial_result(repeat) else {
+        panic!("the repeat passed: {report}");
+    };
+    let summary = suite.summary();
+    for text in [report.as_str(), failure.message().unwrap(), summary.as_str()] {
+        assert!(!text.contains("SECRET"), "{text}");
+    }
+    assert!(
+        report.contains("https://contoso.invalid/…[") && summary.contains("contoso.invalid/…"),
+        "{report}\n{summary}"
+    );
+}
