@@ -132,6 +132,16 @@ impl Schedule {
         self.depth.iter().copied().max().unwrap_or(0)
     }
 
+    /// The longest chain counted by `weight` (such as the requests each trial sends).
+    pub fn longest_chain_by(&self, weight: impl Fn(usize) -> usize) -> usize {
+        let mut ends: Vec<usize> = Vec::with_capacity(self.waits_for.len());
+        for (i, before) in self.waits_for.iter().enumerate() {
+            let longest = before.iter().map(|&j| ends[j]).max().unwrap_or(0);
+            ends.push(longest + weight(i));
+        }
+        ends.into_iter().max().unwrap_or(0)
+    }
+
     /// The trials in an order where each comes after every trial it waits for: by depth, then
     /// by `weight` (heavier first), then plan order. Handed to a pool of threads in this order,
     /// a trial waits only for trials already started, so no thread waits for one that is not.
@@ -242,6 +252,7 @@ mod tests {
             ]
         );
         assert_eq!(s.longest_chain(), 3);
+        assert_eq!(s.longest_chain_by(|i| i), 1 + 4 + 5);
         let order = s.run_order(|_| 0);
         for (pos, &i) in order.iter().enumerate() {
             assert!(s.waits_for[i].iter().all(|j| order[..pos].contains(j)));

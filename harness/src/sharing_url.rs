@@ -36,7 +36,11 @@ pub fn of_answer(profile: Profile, body: &[u8]) -> Vec<String> {
 /// `scheme://host` of an absolute URL with something after its host.
 fn origin(url: &str) -> Option<&str> {
     let (scheme, rest) = url.split_once("://")?;
-    if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'+') {
+    if scheme.is_empty()
+        || !scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+')
+    {
         return None;
     }
     let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
@@ -92,7 +96,10 @@ mod tests {
             url.replace('/', "\\/")
         );
         let hidden = hide(&text, &urls);
-        assert!(!hidden.contains("EaBcD") && !hidden.contains("/g/"), "{hidden}");
+        assert!(
+            !hidden.contains("EaBcD") && !hidden.contains("/g/"),
+            "{hidden}"
+        );
         assert!(
             hidden.contains("\"https://contoso.sharepoint.com/…[48 chars]\""),
             "{hidden}"

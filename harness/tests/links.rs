@@ -477,7 +477,10 @@ fn reports_and_the_summary_show_a_sharing_url_as_scheme_host_and_length() {
     let repeat = suite
         .trials()
         .into_iter()
-        .find(|id| id.variant.is_some_and(|v| suite.variants()[v].name == "repeat"))
+        .find(|id| {
+            id.variant
+                .is_some_and(|v| suite.variants()[v].name == "repeat")
+        })
         .unwrap();
     let report = suite.run_trial(repeat).report();
     assert!(report.contains("webUrl"), "{report}");
@@ -485,7 +488,11 @@ fn reports_and_the_summary_show_a_sharing_url_as_scheme_host_and_length() {
         panic!("the repeat passed: {report}");
     };
     let summary = suite.summary();
-    for text in [report.as_str(), failure.message().unwrap(), summary.as_str()] {
+    for text in [
+        report.as_str(),
+        failure.message().unwrap(),
+        summary.as_str(),
+    ] {
         assert!(!text.contains("SECRET"), "{text}");
     }
     assert!(
