@@ -142,12 +142,21 @@ impl Schedule {
         ends.into_iter().max().unwrap_or(0)
     }
 
-    /// The trials in an order where each comes after every trial it waits for: by depth, then
-    /// by `weight` (heavier first), then plan order. Handed to a pool of threads in this order,
-    /// a trial waits only for trials already started, so no thread waits for one that is not.
+    /// The trials in an order where each comes after every trial it waits for: longest chain
+    /// still to run first (a trial's predecessors always have a longer one), then by `weight`
+    /// (heavier first), then plan order. Handed to a pool of threads in this order, a trial
+    /// waits only for trials already started, so no thread waits for one that is not; and the
+    /// long chains start first, so they do not stretch the end of the run.
     pub fn run_order(&self, weight: impl Fn(usize) -> usize) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.depth.len()).collect();
-        order.sort_by_key(|&i| (self.depth[i], std::cmp::Reverse(weight(i)), i));
+        let n = self.waits_for.len();
+        let mut height = vec![1; n];
+        for i in (0..n).rev() {
+            for &j in &self.waits_for[i] {
+                height[j] = height[j].max(height[i] + 1);
+            }
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| (std::cmp::Reverse(height[i]), std::cmp::Reverse(weight(i)), i));
         order
     }
 }
@@ -252,7 +261,7 @@ mod tests {
             ]
         );
         assert_eq!(s.longest_chain(), 3);
-        assert_eq!(s.longest_chain_by(|i| i), 1 + 4 + 5);
+        assert_eq!(s.longest_chain_by(|i| i), 3 + 4 + 5);
         let order = s.run_order(|_| 0);
         for (pos, &i) in order.iter().enumerate() {
             assert!(s.waits_for[i].iter().all(|j| order[..pos].contains(j)));
