@@ -333,6 +333,16 @@ mod tests {
     }
 
     #[test]
+    fn switches_are_0_or_1() {
+        let c = from(&[(KEEP_LINKS, "1"), (FRESH_ITEMS, "0")]).unwrap();
+        assert!(c.keep_links && !c.fresh_items);
+        assert!(!Config::defaults().keep_links && !Config::defaults().fresh_items);
+        let e = from(&[(FRESH_ITEMS, "yes")]).unwrap_err();
+        assert_eq!(e.variable(), Some(FRESH_ITEMS));
+        assert!(e.message().contains("\"yes\" is neither 1"), "{e}");
+    }
+
+    #[test]
     fn profile_is_one_of_two_names() {
         assert_eq!(from(&[(PROFILE, "graph")]).unwrap().profile, Profile::Graph);
         let e = from(&[(PROFILE, "Graph")]).unwrap_err();

@@ -13,9 +13,10 @@
 //!
 //! Modules, bottom-up: leaves hold data types and pure rules ([`profile`], [`token`],
 //! [`template`], [`media_type`], [`datetime`], [`json_text`], [`duplicate_members`],
-//! [`files`], [`budget`], [`limits`], [`trial`]); above them loading ([`folder`], [`config`], [`params`],
+//! [`files`], [`budget`], [`limits`], [`trial`], [`schedule`], [`links`], [`sharing_url`]);
+//! above them loading ([`folder`], [`config`], [`params`],
 //! [`schema`], [`case`], [`variant`], [`expected`]), the verdict ([`behaviour`], [`verdict`]),
-//! the request and the client ([`request`], [`client`]), the reference server ([`reference`](mod@reference),
+//! the request and the client ([`request`], [`retry`], [`client`], [`item_lock`]), the reference server ([`reference`](mod@reference),
 //! [`serve`]), the words ([`report`], [`redact`], [`summary`]), and the suite loop on top
 //! ([`suite`]). `python3 .ci/module-cycles` shows that no module imports upward.
 //!

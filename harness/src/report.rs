@@ -250,6 +250,8 @@ Variables (all optional):
   CREATELINK_CASES              folder of case files instead of the built-in ones
   CREATELINK_SCHEMAS            folder of schemas instead of the built-in ones
   CREATELINK_SUMMARY            file to append a Markdown summary to (else GITHUB_STEP_SUMMARY)
+  CREATELINK_KEEP_LINKS         1: delete no link the run created (default 0: delete them)
+  CREATELINK_FRESH_ITEMS        1: the items held no link before the run (lets documented delete)
 Relative paths are relative to the clone's root under cargo, else to the working directory.
 
 Exit codes: 0 every trial passed or failed as expected, 101 a trial failed, 2 a variable or

@@ -156,7 +156,13 @@ impl Schedule {
             }
         }
         let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by_key(|&i| (std::cmp::Reverse(height[i]), std::cmp::Reverse(weight(i)), i));
+        order.sort_by_key(|&i| {
+            (
+                std::cmp::Reverse(height[i]),
+                std::cmp::Reverse(weight(i)),
+                i,
+            )
+        });
         order
     }
 }
