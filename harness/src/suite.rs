@@ -354,16 +354,7 @@ impl Suite {
             .map(|k| (k.link_type.clone(), k.scope.clone()))
             .unwrap_or_default();
         let links: Vec<(String, u16)> = match key {
-            Some(_) => exchanges
-                .iter()
-                .filter_map(|e| {
-                    let body = small_success_body(e)?;
-                    let verdict::Exchange::Answered(r) = e else {
-                        return None;
-                    };
-                    links::link_id(self.config.profile, body).map(|id| (id, r.status))
-                })
-                .collect(),
+            Some(_) => exchanges.iter().filter_map(|e| self.link_of(e)).collect(),
             None => Vec::new(),
         };
         drop(exchanges);
@@ -386,16 +377,14 @@ impl Suite {
                 })
                 .collect()
         };
-        let asks_more = match kind {
-            None => serde_json::from_str(&self.cases[id.case].body)
-                .is_ok_and(|b| schedule::asks_more_than_type_and_scope(&b)),
-            Some(Kind::Link { body, .. }) => schedule::asks_more_than_type_and_scope(body),
-            Some(Kind::Refusal { .. }) => false,
-        };
-        if asks_more && origins.first() == Some(&Origin::Existing) {
+        if self.asks_more_than_type_and_scope(id) && origins.first() == Some(&Origin::Existing) {
             let (link, status) = &links[0];
             outcome.inconclusive = Some(format!(
-                "inconclusive: this trial asks for more than a type and a scope, and the target                  answered {status} with an existing link (id {link}) on {item}, which need not                  have what was asked; use an item that holds no such link (CREATELINK_PARAMS),                  or delete that link, and run again"
+                "inconclusive: this trial asks for more than a type and a scope, and the target \
+                 answered {status} with an existing link (id {}) on {item}, which need not \
+                 have what was asked; use an item that holds no such link (CREATELINK_PARAMS), \
+                 or delete that link, and run again",
+                links::shown(link)
             ));
             // What an existing link need not match is not judged; its shape still is.
             outcome
@@ -408,6 +397,26 @@ impl Suite {
             self.clean_up(&outcome.request, &item, link, *origin);
         }
         outcome
+    }
+
+    /// The id and status of a link answer.
+    fn link_of(&self, exchange: &verdict::Exchange) -> Option<(String, u16)> {
+        let body = small_success_body(exchange)?;
+        let verdict::Exchange::Answered(r) = exchange else {
+            return None;
+        };
+        links::link_id(self.config.profile, body).map(|id| (id, r.status))
+    }
+
+    /// Whether trial `id` can only be judged on a link of its own: it asks for more than a
+    /// type and a scope, which an existing link need not have.
+    fn asks_more_than_type_and_scope(&self, id: TrialId) -> bool {
+        match id.variant.map(|v| &self.variants[v].kind) {
+            None => serde_json::from_str(&self.cases[id.case].body)
+                .is_ok_and(|b| schedule::asks_more_than_type_and_scope(&b)),
+            Some(Kind::Link { body, .. }) => schedule::asks_more_than_type_and_scope(body),
+            Some(Kind::Refusal { .. }) => false,
+        }
     }
 
     /// Deletes link `link` of `item` when the run created it and may delete it, else records
