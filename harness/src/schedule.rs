@@ -21,9 +21,9 @@
 //! `listItem/driveItem` (an item's list item's item, the item itself) left out. Two paths that
 //! name an item by the same id are one item, wherever that id stands.
 //!
-//! Pure functions: the suite builds the schedule before the run and waits on it ([`Gate`]).
+//! The suite builds the schedule before the run and runs it with [`Schedule::execute`].
 
-use std::collections::BTreeSet;
+use std::collections::BinaryHeap;
 use std::sync::{Condvar, Mutex};
 
 use serde_json::Value;
@@ -142,12 +142,8 @@ impl Schedule {
         ends.into_iter().max().unwrap_or(0)
     }
 
-    /// The trials in an order where each comes after every trial it waits for: longest chain
-    /// still to run first (a trial's predecessors always have a longer one), then by `weight`
-    /// (heavier first), then plan order. Handed to a pool of threads in this order, a trial
-    /// waits only for trials already started, so no thread waits for one that is not; and the
-    /// long chains start first, so they do not stretch the end of the run.
-    pub fn run_order(&self, weight: impl Fn(usize) -> usize) -> Vec<usize> {
+    /// For each trial, the longest chain of trials still to run from it, itself included.
+    fn heights(&self) -> Vec<usize> {
         let n = self.waits_for.len();
         let mut height = vec![1; n];
         for i in (0..n).rev() {
@@ -155,59 +151,100 @@ impl Schedule {
                 height[j] = height[j].max(height[i] + 1);
             }
         }
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by_key(|&i| {
-            (
-                std::cmp::Reverse(height[i]),
-                std::cmp::Reverse(weight(i)),
-                i,
-            )
+        height
+    }
+
+    /// Runs every trial on `threads` threads, each as soon as the trials it waits for are done;
+    /// of the trials ready, the one with the longest chain still to run first, then the one
+    /// with the greater `weight` (such as the requests it sends), then plan order. A thread
+    /// only ever takes a trial that is ready, so none waits for a trial that has not started,
+    /// and trials not in the schedule (filtered out) are waited for by none. `deliver` gets each
+    /// result as its trial ends; a trial that panics still counts as done.
+    pub fn execute<R>(
+        &self,
+        threads: usize,
+        weight: impl Fn(usize) -> usize + Sync,
+        run: impl Fn(usize) -> R + Sync,
+        deliver: impl Fn(usize, R) + Sync,
+    ) {
+        let n = self.waits_for.len();
+        let height = self.heights();
+        let mut successors = vec![Vec::new(); n];
+        for (i, before) in self.waits_for.iter().enumerate() {
+            for &j in before {
+                successors[j].push(i);
+            }
+        }
+        let priority = |i: usize| (height[i], weight(i), std::cmp::Reverse(i));
+        let state = Mutex::new(Progress {
+            waiting: self.waits_for.iter().map(Vec::len).collect(),
+            ready: (0..n)
+                .filter(|&i| self.waits_for[i].is_empty())
+                .map(|i| (priority(i), i))
+                .collect(),
+            left: n,
         });
-        order
+        let changed = Condvar::new();
+        let next = || {
+            let mut s = state.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                if let Some((_, i)) = s.ready.pop() {
+                    return Some(i);
+                }
+                if s.left == 0 {
+                    return None;
+                }
+                s = changed.wait(s).unwrap_or_else(|e| e.into_inner());
+            }
+        };
+        std::thread::scope(|scope| {
+            for _ in 0..threads.clamp(1, n.max(1)) {
+                scope.spawn(|| {
+                    while let Some(i) = next() {
+                        let _done = Done {
+                            i,
+                            state: &state,
+                            changed: &changed,
+                            successors: &successors,
+                            priority: &priority,
+                        };
+                        deliver(i, run(i));
+                    }
+                });
+            }
+        });
     }
 }
 
-/// Trials mark themselves done here, and wait for the trials they conflict with.
-pub struct Gate {
-    waits_for: Vec<Vec<usize>>,
-    done: Mutex<BTreeSet<usize>>,
-    changed: Condvar,
+/// What `execute` has left: per trial, how many trials it still waits for; the ready ones.
+struct Progress<P> {
+    waiting: Vec<usize>,
+    ready: BinaryHeap<(P, usize)>,
+    left: usize,
 }
 
-impl Gate {
-    pub fn new(schedule: &Schedule) -> Self {
-        Gate {
-            waits_for: schedule.waits_for.clone(),
-            done: Mutex::new(BTreeSet::new()),
-            changed: Condvar::new(),
-        }
-    }
-
-    /// Blocks until every trial `i` waits for is done, then returns a guard that marks `i`
-    /// done when dropped (also when the trial panics, so no successor waits for ever).
-    pub fn enter(&self, i: usize) -> Pass<'_> {
-        let mut done = self.done.lock().unwrap_or_else(|e| e.into_inner());
-        while !self.waits_for[i].iter().all(|j| done.contains(j)) {
-            done = self.changed.wait(done).unwrap_or_else(|e| e.into_inner());
-        }
-        Pass { gate: self, i }
-    }
-}
-
-/// A trial's turn: dropping it lets the trials that wait for this one run.
-pub struct Pass<'a> {
-    gate: &'a Gate,
+/// Marks trial `i` done when dropped (also when it panics), and makes ready the trials that
+/// waited for it only.
+struct Done<'a, P: Ord, F: Fn(usize) -> P> {
     i: usize,
+    state: &'a Mutex<Progress<P>>,
+    changed: &'a Condvar,
+    successors: &'a [Vec<usize>],
+    priority: &'a F,
 }
 
-impl Drop for Pass<'_> {
+impl<P: Ord, F: Fn(usize) -> P> Drop for Done<'_, P, F> {
     fn drop(&mut self) {
-        self.gate
-            .done
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(self.i);
-        self.gate.changed.notify_all();
+        let mut s = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        s.left -= 1;
+        for &j in &self.successors[self.i] {
+            s.waiting[j] -= 1;
+            if s.waiting[j] == 0 {
+                let p = (self.priority)(j);
+                s.ready.push((p, j));
+            }
+        }
+        self.changed.notify_all();
     }
 }
 
@@ -268,9 +305,32 @@ mod tests {
         );
         assert_eq!(s.longest_chain(), 3);
         assert_eq!(s.longest_chain_by(|i| i), 3 + 4 + 5);
-        let order = s.run_order(|_| 0);
-        for (pos, &i) in order.iter().enumerate() {
-            assert!(s.waits_for[i].iter().all(|j| order[..pos].contains(j)));
+        let started = Mutex::new(Vec::new());
+        let finished = Mutex::new(Vec::new());
+        for threads in [1, 3, 8] {
+            started.lock().unwrap().clear();
+            finished.lock().unwrap().clear();
+            s.execute(
+                threads,
+                |_| 0,
+                |i| {
+                    let done = finished.lock().unwrap().clone();
+                    assert!(s.waits_for[i].iter().all(|j| done.contains(j)), "{i}");
+                    started.lock().unwrap().push(i);
+                    i
+                },
+                |i, r| {
+                    assert_eq!(i, r);
+                    finished.lock().unwrap().push(i);
+                },
+            );
+            let mut all = finished.lock().unwrap().clone();
+            all.sort();
+            assert_eq!(all, (0..keys.len()).collect::<Vec<_>>());
         }
+        // One thread: the longest chains still to run first, then plan order.
+        let order = Mutex::new(Vec::new());
+        s.execute(1, |_| 0, |i| order.lock().unwrap().push(i), |_, _| {});
+        assert_eq!(order.into_inner().unwrap(), vec![0, 3, 1, 4, 2, 5, 6]);
     }
 }

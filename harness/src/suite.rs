@@ -17,7 +17,7 @@ use crate::redact::Redactor;
 use crate::reference::ReferenceServer;
 use crate::report;
 use crate::request::PreparedRequest;
-use crate::schedule::{self, Gate, LinkKey, Schedule};
+use crate::schedule::{self, LinkKey, Schedule};
 use crate::schema::Schemas;
 use crate::summary;
 use crate::trial::Verdict;
@@ -287,27 +287,14 @@ impl Suite {
     /// Runs `ids` on `threads` threads as the schedule says, and returns each outcome, in the
     /// order of `ids`: what the program does, for tests that judge outcomes.
     pub fn run_scheduled(&self, ids: &[TrialId], threads: usize) -> Vec<CaseOutcome> {
-        let schedule = self.schedule(ids);
-        let gate = Gate::new(&schedule);
-        let order = schedule.run_order(|i| self.requests(ids[i]));
-        let next = Mutex::new(order.into_iter());
         let outcomes: Mutex<Vec<Option<CaseOutcome>>> =
             Mutex::new((0..ids.len()).map(|_| None).collect());
-        std::thread::scope(|scope| {
-            for _ in 0..threads.max(1) {
-                scope.spawn(|| {
-                    loop {
-                        let Some(i) = next.lock().unwrap_or_else(|e| e.into_inner()).next() else {
-                            break;
-                        };
-                        let pass = gate.enter(i);
-                        let outcome = self.run_trial(ids[i]);
-                        drop(pass);
-                        outcomes.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome);
-                    }
-                });
-            }
-        });
+        self.schedule(ids).execute(
+            threads,
+            |i| self.requests(ids[i]),
+            |i| self.run_trial(ids[i]),
+            |i, outcome| outcomes.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome),
+        );
         outcomes
             .into_inner()
             .unwrap_or_else(|e| e.into_inner())
@@ -639,48 +626,103 @@ pub fn main() -> ExitCode {
             ""
         }
     );
-    // Trials that could share a link wait for each other (`schedule`). They are handed to the
-    // test threads in an order where every trial comes after those it waits for, so a waiting
-    // thread only ever waits for a trial already running; trials filtered out are not in the
-    // schedule, so nothing waits for them. Within that order the ones that send more requests
-    // go first, so a repeat never starts last and stretches the run by a round trip.
+    // Trials that could share a link wait for each other (`schedule`). The schedule runs the
+    // selected trials on a pool of its own, as many threads as requests may be in flight, each
+    // trial as soon as those it waits for are done; libtest-mimic, on one thread, takes each
+    // result in turn and reports it. Trials filtered out are not in the schedule, so nothing
+    // waits for them.
     let (selected_ids, others): (Vec<_>, Vec<_>) = named
         .into_iter()
         .partition(|(_, name)| !args.is_filtered_out(&Trial::test(name.clone(), || Ok(()))));
     let ids: Vec<TrialId> = selected_ids.iter().map(|(id, _)| *id).collect();
-    let schedule = suite.schedule(&ids);
-    let order = schedule.run_order(|i| suite.requests(ids[i]));
-    let gate = Arc::new(Gate::new(&schedule));
-    let mut selected_ids: Vec<Option<(TrialId, String)>> =
-        selected_ids.into_iter().map(Some).collect();
-    let trials: Vec<Trial> = order
+    let threads = match args.test_threads {
+        Some(_) => concurrency,
+        // One thread per selected trial, up to the concurrency limit: every request can be in
+        // flight at once, and a generated suite of thousands starts no more threads than that.
+        None => selected.clamp(1, concurrency),
+    };
+    let results = Arc::new(Results::new(ids.len()));
+    let pool = {
+        let (suite, results, ids) = (Arc::clone(&suite), Arc::clone(&results), ids.clone());
+        std::thread::spawn(move || {
+            suite.schedule(&ids).execute(
+                threads,
+                |i| suite.requests(ids[i]),
+                // A panic is the trial's failure, as libtest-mimic would make it: its result
+                // must come, or the report would wait for it for ever.
+                |i| {
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        suite.trial_result(ids[i])
+                    }))
+                    .unwrap_or_else(|panic| {
+                        let what = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| (*s).to_owned())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        Err(format!("the harness panicked: {what}").into())
+                    })
+                },
+                |i, result| results.put(i, result),
+            );
+        })
+    };
+    let trials: Vec<Trial> = selected_ids
         .into_iter()
-        .filter_map(|i| selected_ids[i].take().map(|t| (i, t)))
-        .map(|(i, (id, name))| {
-            let suite = Arc::clone(&suite);
-            let gate = Arc::clone(&gate);
-            Trial::ignorable_test(name, move || {
-                let _turn = gate.enter(i);
-                suite.trial_result(id)
-            })
+        .enumerate()
+        .map(|(i, (_, name))| {
+            let results = Arc::clone(&results);
+            Trial::ignorable_test(name, move || results.take(i))
         })
         .chain(others.into_iter().map(|(id, name)| {
             let suite = Arc::clone(&suite);
             Trial::ignorable_test(name, move || suite.trial_result(id))
         }))
         .collect();
-    // One thread per selected trial, up to the concurrency limit: every request can be in
-    // flight at once, and a generated suite of thousands starts no more threads than that.
-    args.test_threads = Some(match args.test_threads {
-        Some(_) => concurrency,
-        None => selected.clamp(1, concurrency),
-    });
+    args.test_threads = Some(1);
     let conclusion = libtest_mimic::run(&args, trials);
+    // Every selected trial was taken, so the pool is done; a panic in it was a trial's.
+    let _ = pool.join();
     if std::env::var_os("NEXTEST").is_none() {
         eprint!("{}", suite.links_summary());
     }
     write_summary(&suite);
     conclusion.exit_code()
+}
+
+/// The trials' results as the schedule's pool delivers them, each taken by its libtest-mimic
+/// trial.
+struct Results {
+    slots: Mutex<Vec<Option<Result<Completion, Failed>>>>,
+    delivered: std::sync::Condvar,
+}
+
+impl Results {
+    fn new(n: usize) -> Self {
+        Results {
+            slots: Mutex::new((0..n).map(|_| None).collect()),
+            delivered: std::sync::Condvar::new(),
+        }
+    }
+
+    fn put(&self, i: usize, result: Result<Completion, Failed>) {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+        self.delivered.notify_all();
+    }
+
+    /// Waits for trial `i`'s result. Every selected trial is run by the pool, so it comes.
+    fn take(&self, i: usize) -> Result<Completion, Failed> {
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(result) = slots[i].take() {
+                return result;
+            }
+            slots = self
+                .delivered
+                .wait(slots)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
 }
 
 /// The exit code of a run that selects no trial.
