@@ -97,7 +97,7 @@ impl Ledger {
     }
 }
 
-/// An id as printed: the target chose it, so at most [`SHOWN`] characters, escaped.
+/// An id as printed: the target chose it, so at most 80 characters, escaped.
 pub fn shown(id: &str) -> String {
     let mut out: String = id
         .chars()
