@@ -53,7 +53,13 @@ fn main() {
         .iter()
         .map(|id| id.variant.map_or(1, |v| plan.variants[v].requests()))
         .sum();
-    let delayed = [("CREATELINK_BASE_URL", target.url.as_str())];
+    // The target starts with no link: under documented (every answer 200) the run may delete
+    // the links it gets, as it would against the built-in server.
+    let delayed = [
+        ("CREATELINK_BASE_URL", target.url.as_str()),
+        ("CREATELINK_FRESH_ITEMS", "1"),
+    ];
+    let schedule = Schedule::of(&target.url);
     let floor = median(&target, &delayed, trials.len());
     let rounds = requests.div_ceil(64) as u32;
     row(
@@ -61,6 +67,11 @@ fn main() {
         trials.len(),
         &floor,
         Some(DELAY * rounds),
+    );
+    let with_deletes = (requests + schedule.links).div_ceil(64) as u32;
+    println!(
+        "| (the same run against the ideal with its DELETEs) | | | | {:.2} | | | |",
+        floor.wall.as_secs_f64() / (DELAY * with_deletes).as_secs_f64()
     );
 
     let overhead = median(&target, &[], trials.len());
@@ -76,6 +87,7 @@ fn main() {
         let vars = [
             ("CREATELINK_BASE_URL", target.url.as_str()),
             ("CREATELINK_CASES", dir.to_str().unwrap()),
+            ("CREATELINK_FRESH_ITEMS", "1"),
         ];
         let run = median(&target, &vars, n);
         let rounds = n.div_ceil(64) as u32; // the default concurrency
@@ -89,9 +101,16 @@ fn main() {
     println!(
         "\nwall / ideal: the ideal is one delay D per round of at most 64 requests in flight \
               (the default CREATELINK_CONCURRENCY); 1.00 is the floor. The whole suite is {} \
-              trials sending {requests} requests (the repeat variant sends two), {rounds} rounds; \
-              the scale rows run base trials only (their folders have no variants).",
-        trials.len()
+              trials sending {requests} createLink requests (the repeat variant sends two), \
+              {rounds} rounds, and {} DELETEs, one per link it creates ({with_deletes} rounds \
+              with them); the scale rows run base trials only (their folders have no variants). \
+              The longest chain of trials that must run one after another (they could share a \
+              link) is {} trials, {} requests with their DELETEs: at least {:.1} s at D.",
+        trials.len(),
+        schedule.links,
+        schedule.trials,
+        schedule.requests,
+        (DELAY * schedule.requests as u32).as_secs_f64()
     );
 
     if skip_build {
@@ -100,6 +119,37 @@ fn main() {
         build(&work);
     }
     std::fs::remove_dir_all(&work).ok();
+}
+
+/// What the suite's schedule asks of a run (`createlink::schedule`).
+struct Schedule {
+    /// The links the run creates, each deleted after its trial: one per link trial.
+    links: usize,
+    /// The longest chain, in trials and in requests (createLink and DELETE).
+    trials: usize,
+    requests: usize,
+}
+
+impl Schedule {
+    fn of(url: &str) -> Self {
+        let mut config = createlink::config::Config::defaults();
+        config.base_url = Some(url.parse().unwrap());
+        let suite = createlink::suite::Suite::new(config).unwrap();
+        let ids = suite.trials();
+        let schedule = suite.schedule(&ids);
+        let sends = |i: usize| {
+            let id = ids[i];
+            suite.requests(id) + usize::from(suite.link_key(id).is_some())
+        };
+        Schedule {
+            links: ids
+                .iter()
+                .filter(|&&id| suite.link_key(id).is_some())
+                .count(),
+            trials: schedule.longest_chain(),
+            requests: schedule.longest_chain_by(sends),
+        }
+    }
 }
 
 struct Run {
@@ -345,12 +395,15 @@ fn serve(
         std::thread::sleep(delay);
         now.fetch_sub(1, Ordering::SeqCst);
         let body = answer.body.to_string();
-        let bytes = format!(
-            "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n{body}",
-            answer.status,
-            answer.content_type,
-            body.len()
-        );
+        let bytes = match answer.status {
+            // A deleted link: no content.
+            204 => "HTTP/1.1 204 X\r\n\r\n".to_owned(),
+            status => format!(
+                "HTTP/1.1 {status} X\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n{body}",
+                answer.content_type,
+                body.len()
+            ),
+        };
         if writer.write_all(bytes.as_bytes()).is_err() {
             return;
         }

@@ -54,6 +54,8 @@ struct Sender {
 pub struct Sent {
     exchange: Exchange,
     _budget: Option<OwnedSemaphorePermit>,
+    /// The answer's `Retry-After` header, for the throttling layer (`retry`).
+    pub retry_after: Option<String>,
 }
 
 impl Deref for Sent {
@@ -156,6 +158,7 @@ impl Executor {
                 reason: self.sender.too_late(&request.url),
             },
             _budget: None,
+            retry_after: None,
         }
     }
 }
@@ -165,6 +168,22 @@ impl Executor {
     /// request starts once the first answer is in, as a client calling again would.
     pub fn send_all(&self, request: &PreparedRequest) -> Vec<Sent> {
         (0..request.times).map(|_| self.send(request)).collect()
+    }
+
+    /// [`Executor::send_all`], each request retried while throttled (see `retry`), with what
+    /// the throttling cost.
+    pub fn send_all_retrying(&self, request: &PreparedRequest) -> (Vec<Sent>, Vec<Throttled>) {
+        (0..request.times)
+            .map(|_| crate::retry::send(request, |r| self.send(r), std::thread::sleep))
+            .unzip()
+    }
+}
+
+pub use crate::retry::Throttled;
+
+impl crate::retry::RetryAfter for Sent {
+    fn retry_after(&self) -> Option<&str> {
+        self.retry_after.as_deref()
     }
 }
 
@@ -200,7 +219,11 @@ impl Drop for Executor {
 impl Sender {
     async fn send(&self, request: &PreparedRequest, pause: &Pause) -> Sent {
         let mut budget = None;
-        let exchange = match self.exchange(request, pause, &mut budget).await {
+        let mut retry_after = None;
+        let exchange = match self
+            .exchange(request, pause, &mut budget, &mut retry_after)
+            .await
+        {
             Ok(response) => Exchange::Answered(response),
             Err(Failure::Http(e)) => Exchange::Failed {
                 reason: self.describe(&request.url, &e),
@@ -212,6 +235,7 @@ impl Sender {
         Sent {
             exchange,
             _budget: budget,
+            retry_after,
         }
     }
 
@@ -220,13 +244,17 @@ impl Sender {
         request: &PreparedRequest,
         pause: &Pause,
         budget: &mut Option<OwnedSemaphorePermit>,
+        retry_after: &mut Option<String>,
     ) -> Result<Response, Failure> {
         let mut deadline = tokio::time::Instant::now() + self.timeout;
         let mut builder = self
             .client
-            .post(request.url.clone())
-            .header(CONTENT_TYPE, "application/json")
-            .body(request.body.clone());
+            .request(request.method.clone(), request.url.clone());
+        if request.method == reqwest::Method::POST {
+            builder = builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(request.body.clone());
+        }
         if request.authorization {
             builder = builder.header(AUTHORIZATION, self.authorization.clone());
         }
@@ -243,6 +271,9 @@ impl Sender {
             .collect();
         let location = headers
             .get(LOCATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        *retry_after = headers
+            .get(reqwest::header::RETRY_AFTER)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let status = response.status().as_u16();
         let declared = response.content_length();

@@ -25,6 +25,8 @@ pub const CASES: &str = "CREATELINK_CASES";
 pub const EXPECTED_FAILURES: &str = "CREATELINK_EXPECTED_FAILURES";
 pub const SCHEMAS: &str = "CREATELINK_SCHEMAS";
 pub const SUMMARY: &str = "CREATELINK_SUMMARY";
+pub const KEEP_LINKS: &str = "CREATELINK_KEEP_LINKS";
+pub const FRESH_ITEMS: &str = "CREATELINK_FRESH_ITEMS";
 
 /// Requests in flight at once when `CREATELINK_CONCURRENCY` is unset: enough for the 23
 /// documented paths to run in one round trip, small enough that a generated suite of thousands
@@ -49,6 +51,11 @@ pub struct Config {
     /// Built into the program unless `CREATELINK_SCHEMAS`.
     pub schemas: Folder,
     pub expected_failures: Option<PathBuf>,
+    /// `CREATELINK_KEEP_LINKS=1`: delete no link after its trial.
+    pub keep_links: bool,
+    /// `CREATELINK_FRESH_ITEMS=1`: the items hold no link from before the run, so under
+    /// `documented` (every answer `200`) a link the run has not seen before is its own.
+    pub fresh_items: bool,
 }
 
 /// What relative paths in variables are relative to: the clone's root when cargo runs the
@@ -93,6 +100,8 @@ impl Config {
             cases: Folder::built_in_cases(),
             schemas: Folder::built_in_schemas(),
             expected_failures: None,
+            keep_links: false,
+            fresh_items: false,
         }
     }
 
@@ -165,12 +174,29 @@ impl Config {
         if let Some(raw) = text(EXPECTED_FAILURES)? {
             config.expected_failures = Some(path(&raw));
         }
+        if let Some(raw) = text(KEEP_LINKS)? {
+            config.keep_links = switch(KEEP_LINKS, &raw)?;
+        }
+        if let Some(raw) = text(FRESH_ITEMS)? {
+            config.fresh_items = switch(FRESH_ITEMS, &raw)?;
+        }
         Ok(config)
     }
 
     pub fn concurrency(&self) -> usize {
         self.concurrency
             .map_or(DEFAULT_CONCURRENCY, NonZeroUsize::get)
+    }
+}
+
+fn switch(variable: &'static str, raw: &str) -> Result<bool, SetupError> {
+    match raw.trim() {
+        "1" => Ok(true),
+        "0" | "" => Ok(false),
+        _ => Err(SetupError::in_variable(
+            variable,
+            VariableFault::NotASwitch(raw.to_owned()),
+        )),
     }
 }
 
@@ -319,6 +345,16 @@ mod tests {
                 "{e}"
             );
         }
+    }
+
+    #[test]
+    fn switches_are_0_or_1() {
+        let c = from(&[(KEEP_LINKS, "1"), (FRESH_ITEMS, "0")]).unwrap();
+        assert!(c.keep_links && !c.fresh_items);
+        assert!(!Config::defaults().keep_links && !Config::defaults().fresh_items);
+        let e = from(&[(FRESH_ITEMS, "yes")]).unwrap_err();
+        assert_eq!(e.variable(), Some(FRESH_ITEMS));
+        assert!(e.message().contains("\"yes\" is neither 1"), "{e}");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The end-of-run digest: each distinct problem once, with how many trials have it and a few
 //! of their names, so one cause reads as one line rather than fifty reports. Real failures come
-//! first, then known gaps (listed expected failures); the Markdown summary keeps that order.
+//! first, then known gaps (listed expected failures), then inconclusive trials; the Markdown
+//! summary keeps that order.
 
 use std::fmt::Write as _;
 
@@ -33,6 +34,10 @@ pub fn render(entries: &[Entry<'_>], hints: &[String]) -> Option<String> {
         (
             Verdict::ExpectedFailure,
             "known gaps (listed expected failures)",
+        ),
+        (
+            Verdict::Inconclusive,
+            "inconclusive (neither passed nor failed)",
         ),
     ] {
         let group: Vec<&Entry<'_>> = entries.iter().filter(|e| e.verdict == verdict).collect();

@@ -41,6 +41,8 @@ pub enum VariableFault {
     NotPositive(String, &'static str),
     UnknownProfile(String),
     UnknownService(String),
+    /// A switch (`CREATELINK_KEEP_LINKS`, `CREATELINK_FRESH_ITEMS`) set to neither 0 nor 1.
+    NotASwitch(String),
     /// The folder, and what it was to hold.
     NotAFolder(PathBuf, &'static str),
     BaseUrl(ShownUrl, UrlFault),
@@ -280,6 +282,7 @@ impl Display for VariableFault {
                 "unknown service {name:?}; expected \"any\", \"personal\" (OneDrive personal) \
                  or \"business\" (OneDrive for Business and SharePoint)"
             ),
+            NotASwitch(value) => write!(f, "{value:?} is neither 1 (on) nor 0 (off)"),
             NotAFolder(dir, of) => write!(f, "{} is not a directory of {of}", dir.display()),
             BaseUrl(value, fault) => write!(
                 f,

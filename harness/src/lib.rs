@@ -13,9 +13,10 @@
 //!
 //! Modules, bottom-up: leaves hold data types and pure rules ([`profile`], [`service`], [`token`],
 //! [`template`], [`media_type`], [`datetime`], [`json_text`], [`duplicate_members`],
-//! [`files`], [`budget`], [`limits`], [`trial`]); above them loading ([`folder`], [`config`], [`params`],
+//! [`files`], [`budget`], [`limits`], [`trial`], [`schedule`], [`links`], [`sharing_url`]);
+//! above them loading ([`folder`], [`config`], [`params`],
 //! [`schema`], [`case`], [`variant`], [`expected`]), the verdict ([`behaviour`], [`verdict`]),
-//! the request and the client ([`request`], [`client`]), the reference server ([`reference`](mod@reference),
+//! the request and the client ([`request`], [`retry`], [`client`], [`item_lock`]), the reference server ([`reference`](mod@reference),
 //! [`serve`]), the words ([`report`], [`redact`], [`summary`]), and the suite loop on top
 //! ([`suite`]). `python3 .ci/module-cycles` shows that no module imports upward.
 //!
@@ -38,8 +39,10 @@ pub mod error;
 pub mod expected;
 pub mod files;
 pub mod folder;
+pub mod item_lock;
 pub mod json_text;
 pub mod limits;
+pub mod links;
 pub mod media_type;
 pub mod options;
 pub mod params;
@@ -48,9 +51,12 @@ pub mod redact;
 pub mod reference;
 pub mod report;
 pub mod request;
+pub mod retry;
+pub mod schedule;
 pub mod schema;
 pub mod serve;
 pub mod service;
+pub mod sharing_url;
 pub mod suite;
 pub mod summary;
 pub mod template;

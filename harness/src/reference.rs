@@ -4,8 +4,13 @@
 //! starting point the harness's own tests break on purpose. It is strict about requests, so a
 //! harness that sent a wrong request would fail against it too, and it follows every behaviour
 //! rule: the link asked for, the same link for the same request, Graph's refusals.
+//!
+//! It keeps its links as the published page says: one link per item, type and scope; asked again,
+//! "the existing sharing link will be returned", unchanged (`200`, where a new one is `201` under
+//! `graph`), whatever else the new request asks. `DELETE <item path>/permissions/{id}` removes a
+//! link (`204`), so the next request for that item, type and scope gets a fresh one.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use reqwest::Url;
@@ -70,8 +75,26 @@ pub struct Reference {
     /// What a request the service lacks is refused with: [`Service::Any`] accepts everything.
     service: Service,
     schemas: Arc<Schemas>,
-    /// The links created so far, by [`link_key`]: asked again, the same link comes back.
-    created: Mutex<HashSet<u64>>,
+    /// The links held, by item path, type and scope: asked again, the same link comes back.
+    links: Mutex<Links>,
+}
+
+/// The links the reference holds, and how many it ever made for each key (each new link of a
+/// key gets a new id).
+#[derive(Default)]
+struct Links {
+    held: HashMap<Key, Value>,
+    made: HashMap<Key, u64>,
+}
+
+/// Item path (without `/createLink`), link type and scope.
+type Key = (String, String, String);
+
+/// One link the reference holds: the item's path (without `/createLink`) and its permission id.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Held {
+    pub item: String,
+    pub id: String,
 }
 
 /// An answer before it is serialized, so tests can break one thing about it.
@@ -123,7 +146,7 @@ impl Reference {
             profile,
             service: Service::Any,
             schemas,
-            created: Mutex::new(HashSet::new()),
+            links: Mutex::new(Links::default()),
         }
     }
 
@@ -131,6 +154,21 @@ impl Reference {
     pub fn serving(mut self, service: Service) -> Self {
         self.service = service;
         self
+    }
+
+    /// The links held now, sorted: tests check what a run left behind.
+    pub fn held(&self) -> Vec<Held> {
+        let links = self.links.lock().unwrap_or_else(|e| e.into_inner());
+        let mut held: Vec<Held> = links
+            .held
+            .iter()
+            .map(|((item, _, _), p)| Held {
+                item: item.clone(),
+                id: p["id"].as_str().unwrap_or_default().to_owned(),
+            })
+            .collect();
+        held.sort();
+        held
     }
 
     /// The answer to `request`: the link, or Graph's refusal.
@@ -159,6 +197,9 @@ impl Reference {
                 answer,
             };
         }
+        if let Some(reply) = self.delete(request, path) {
+            return reply;
+        }
         let template = refusal::segments(path).and_then(|segments| {
             self.templates
                 .iter()
@@ -171,16 +212,11 @@ impl Reference {
         };
         match checked {
             Ok(body) => {
-                let key = link_key(path, &body);
-                let new = self
-                    .created
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(key);
+                let (new, permission) = self.link(path, &body);
                 Reply {
                     template,
                     refusal: None,
-                    answer: success(self.profile, new, permission(path, &body)),
+                    answer: success(self.profile, new, permission),
                 }
             }
             Err(refused) => Reply {
@@ -189,6 +225,78 @@ impl Reference {
                 refusal: Some(refused),
             },
         }
+    }
+
+    /// The link for a valid request: the one held for its item, type and scope, unchanged, or a
+    /// new one. `true` when new.
+    fn link(&self, path: &str, body: &Value) -> (bool, Value) {
+        let item = path.strip_suffix("/createLink").unwrap_or(path).to_owned();
+        let shown = permission(path, body);
+        let text = |pointer: &str| shown.pointer(pointer).and_then(Value::as_str).unwrap_or("");
+        let key = (
+            item,
+            text("/link/type").to_owned(),
+            text("/link/scope").to_owned(),
+        );
+        let mut links = self.links.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(existing) = links.held.get(&key) {
+            return (false, existing.clone());
+        }
+        let made = links.made.entry(key.clone()).or_default();
+        *made += 1;
+        // The first link keeps the id `permission` gives it; one made after a delete differs.
+        let id = match *made {
+            1 => shown["id"].as_str().unwrap_or_default().to_owned(),
+            n => format!("{:016x}", fnv1a(format!("{key:?} {n}").as_bytes())),
+        };
+        let fresh = permission_with_id(body, &id);
+        links.held.insert(key, fresh.clone());
+        (true, fresh)
+    }
+
+    /// `DELETE <item path>/permissions/{id}` on a documented item: `204` and the link is gone,
+    /// or `404` in Graph's error shape for an id the item does not hold. `None` for any other
+    /// request.
+    fn delete(&self, request: &Request, path: &str) -> Option<Reply<'_>> {
+        let (item, id) = path.rsplit_once("/permissions/")?;
+        let segments = refusal::segments(item).ok()?;
+        let createlink: Vec<&str> = segments.iter().copied().chain(["createLink"]).collect();
+        let template = self.templates.iter().find(|t| t.matches(&createlink))?;
+        if request.method.as_str() != "DELETE" || id.is_empty() || id.contains('/') {
+            return None;
+        }
+        let refused = |refused: Refusal| Reply {
+            template: Some(template),
+            answer: refused.answer(),
+            refusal: Some(refused),
+        };
+        if let Err(r) = refusal::authorization(&request.headers) {
+            return Some(refused(r));
+        }
+        let mut links = self.links.lock().unwrap_or_else(|e| e.into_inner());
+        let before = links.held.len();
+        links
+            .held
+            .retain(|(held, _, _), p| !(held == item && p["id"] == id));
+        let answer = if links.held.len() < before {
+            Answer {
+                status: 204,
+                content_type: String::new(),
+                body: Value::Null,
+                headers: Vec::new(),
+            }
+        } else {
+            error(
+                404,
+                "itemNotFound",
+                "The permission does not exist on this item.",
+            )
+        };
+        Some(Reply {
+            template: Some(template),
+            refusal: None,
+            answer,
+        })
     }
 
     /// The valid request body of a request on a documented path, or why it is refused. The
@@ -205,6 +313,11 @@ impl Reference {
 
 /// The permission the reference server creates for a valid request on `path`.
 pub fn permission(path: &str, request: &Value) -> Value {
+    permission_with_id(request, &format!("{:016x}", link_key(path, request)))
+}
+
+/// The permission for a valid request, under `id` (its share id and URLs are made from it).
+fn permission_with_id(request: &Value, id: &str) -> Value {
     let text = |name: &str, default: &str| {
         request
             .get(name)
@@ -219,7 +332,6 @@ pub fn permission(path: &str, request: &Value) -> Value {
         "addressBar" | "adminDefault" => ("view".to_owned(), "organization".to_owned()),
         asked => (asked.to_owned(), text("scope", "anonymous")),
     };
-    let id = format!("{:016x}", link_key(path, request));
     let mut permission = json!({
         "@odata.type": "#microsoft.graph.permission",
         "id": id,
@@ -245,7 +357,7 @@ pub fn permission(path: &str, request: &Value) -> Value {
     permission
 }
 
-/// One link per path, type and scope: the same request gets the same link back.
+/// The id of the first link for a path, type and scope.
 fn link_key(path: &str, request: &Value) -> u64 {
     let text = |name: &str| request.get(name).and_then(Value::as_str).unwrap_or("");
     fnv1a(format!("{path} {} {}", text("type"), text("scope")).as_bytes())

@@ -266,6 +266,10 @@ pub fn profile_hint(other: Profile) -> String {
     )
 }
 
+/// The digest's line for an inconclusive trial: each report says which link and item.
+pub const INCONCLUSIVE: &str = "an existing link came back where the trial needed one of its \
+     own: use items that hold no such link, or delete them";
+
 /// The hint for a target that answered `404` to every trial.
 pub const ALL_NOT_FOUND: &str = "every answer was 404 Not Found: does CREATELINK_BASE_URL end \
      with the version prefix the paths hang from (e.g. https://host/beta), and do \
@@ -362,6 +366,8 @@ Variables (all optional):
   CREATELINK_CASES              folder of case files instead of the built-in ones
   CREATELINK_SCHEMAS            folder of schemas instead of the built-in ones
   CREATELINK_SUMMARY            file to append a Markdown summary to (else GITHUB_STEP_SUMMARY)
+  CREATELINK_KEEP_LINKS         1: delete no link the run created (default 0: delete them)
+  CREATELINK_FRESH_ITEMS        1: the items held no link before the run (lets documented delete)
 Relative paths are relative to the clone's root under cargo, else to the working directory.
 
 Options:

@@ -12,6 +12,8 @@ use crate::variant::Variant;
 /// Everything about a trial's request except the token, which is added only when it is sent.
 #[derive(Clone, Debug)]
 pub struct PreparedRequest {
+    /// POST for createLink; DELETE for the cleanup of a link (`permissions/{id}`).
+    pub method: reqwest::Method,
     pub url: Url,
     /// The body exactly as sent: compact JSON, or a variant's text that is not JSON.
     pub body: String,
@@ -44,11 +46,27 @@ impl PreparedRequest {
         let mut url = base.clone();
         url.set_path(&path);
         PreparedRequest {
+            method: reqwest::Method::POST,
             url,
             body: case.body.clone(),
             authorization: true,
             times: 1,
             placeholder_token: false,
+        }
+    }
+
+    /// `DELETE <item path>/permissions/{id}`: removes the link `id` this request created.
+    pub fn deletion(&self, id: &str) -> Self {
+        let mut url = self.url.clone();
+        let item = url.path().strip_suffix("/createLink").unwrap_or(url.path());
+        url.set_path(&format!("{item}/permissions/{}", encode_segment(id)));
+        PreparedRequest {
+            method: reqwest::Method::DELETE,
+            url,
+            body: String::new(),
+            authorization: true,
+            times: 1,
+            placeholder_token: self.placeholder_token,
         }
     }
 

@@ -14,11 +14,13 @@ use crate::digest;
 use crate::error::{SetupError, VariableFault};
 use crate::expected::{self, Entry, ExpectedFailures};
 use crate::limits;
+use crate::links::{self, Ledger, Origin};
 use crate::options;
 use crate::redact::Redactor;
 use crate::reference::ReferenceServer;
 use crate::report;
 use crate::request::PreparedRequest;
+use crate::schedule::{self, LinkKey, Schedule};
 use crate::schema::Schemas;
 use crate::service::{self, SERVICE, Service};
 use crate::summary;
@@ -42,6 +44,8 @@ pub struct Suite {
     reference: Option<ReferenceServer>,
     /// Each trial's result as it ends, for the Markdown summary.
     results: Mutex<Vec<summary::Result>>,
+    /// The links the run got, deleted and left behind.
+    links: Mutex<Ledger>,
 }
 
 /// What one case came to.
@@ -51,16 +55,54 @@ pub struct CaseOutcome {
     pub problems: Vec<Problem>,
     /// A failed base answer that the other profile would pass: the profile to suggest.
     pub hint: Option<Profile>,
+    /// Why the trial can be neither passed nor failed (it needed a link of its own and got an
+    /// existing one), and what to do.
+    pub inconclusive: Option<String>,
+    /// Lines said before the problems: throttling.
+    pub notes: Vec<String>,
+    /// The answers' sharing URLs, which the report shows only in part (`sharing_url`).
+    pub sharing_urls: Vec<String>,
 }
 
 impl CaseOutcome {
+    fn new(request: PreparedRequest, problems: Vec<Problem>) -> Self {
+        CaseOutcome {
+            request,
+            problems,
+            hint: None,
+            inconclusive: None,
+            notes: Vec::new(),
+            sharing_urls: Vec::new(),
+        }
+    }
+
+    fn with_sharing_urls(mut self, profile: Profile, exchanges: &[&verdict::Exchange]) -> Self {
+        for exchange in exchanges {
+            if let Some(body) = small_success_body(exchange) {
+                self.sharing_urls
+                    .extend(crate::sharing_url::of_answer(profile, body));
+            }
+        }
+        self
+    }
+
+    /// No problem, and conclusive.
     pub fn passed(&self) -> bool {
-        self.problems.is_empty()
+        self.problems.is_empty() && self.inconclusive.is_none()
+    }
+
+    pub fn failed(&self) -> bool {
+        !self.problems.is_empty()
     }
 
     pub fn report(&self) -> String {
         let hint = self.hint.map(report::profile_hint);
-        report::render_with_hint(&self.problems, hint.as_deref(), &self.request)
+        let report = report::render_with_hint(&self.problems, hint.as_deref(), &self.request);
+        let report = match self.notes.is_empty() {
+            true => report,
+            false => format!("{}\n{report}", self.notes.join("\n")),
+        };
+        crate::sharing_url::hide(&report, &self.sharing_urls)
     }
 
     /// Each problem once, as an expected-failures line pins it.
@@ -178,6 +220,7 @@ impl Suite {
             base_url,
             reference,
             results: Mutex::new(Vec::new()),
+            links: Mutex::new(Ledger::default()),
         })
     }
 
@@ -258,29 +301,187 @@ impl Suite {
         exchange: &verdict::Exchange,
     ) -> CaseOutcome {
         let problems = verdict::judge_answer(self.config.profile, &self.schemas, exchange);
-        CaseOutcome {
-            hint: self.profile_hint(&problems, Expect::Base, &[exchange]),
-            problems,
-            request,
-        }
+        let hint = self.profile_hint(&problems, Expect::Base, &[exchange]);
+        let mut outcome =
+            CaseOutcome::new(request, problems).with_sharing_urls(self.config.profile, &[exchange]);
+        outcome.hint = hint;
+        outcome
     }
 
-    /// Sends trial `id`'s request (twice for a repeat) and judges the answers (blocking).
+    /// The link key of trial `id`, `None` for a refusal (it creates nothing).
+    pub fn link_key(&self, id: TrialId) -> Option<LinkKey> {
+        let case = &self.cases[id.case];
+        let request = self.trial_request(id);
+        let body = match id.variant.map(|v| &self.variants[v].kind) {
+            None => serde_json::from_str(&case.body).ok()?,
+            Some(Kind::Link { body, .. }) => body.clone(),
+            Some(Kind::Refusal { .. }) => return None,
+        };
+        Some(LinkKey::new(&case.template, request.url.path(), &body))
+    }
+
+    /// The schedule of `ids` (in plan order): which must wait for which.
+    pub fn schedule(&self, ids: &[TrialId]) -> Schedule {
+        let keys: Vec<Option<LinkKey>> = ids.iter().map(|&id| self.link_key(id)).collect();
+        Schedule::new(&keys)
+    }
+
+    /// Runs `ids` on `threads` threads as the schedule says, and returns each outcome, in the
+    /// order of `ids`: what the program does, for tests that judge outcomes.
+    pub fn run_scheduled(&self, ids: &[TrialId], threads: usize) -> Vec<CaseOutcome> {
+        let outcomes: Mutex<Vec<Option<CaseOutcome>>> =
+            Mutex::new((0..ids.len()).map(|_| None).collect());
+        self.schedule(ids).execute(
+            threads,
+            |i| self.requests(ids[i]),
+            |i| self.run_trial(ids[i]),
+            |i, outcome| outcomes.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(outcome),
+        );
+        outcomes
+            .into_inner()
+            .unwrap_or_else(|e| e.into_inner())
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// How many createLink requests trial `id` sends.
+    pub fn requests(&self, id: TrialId) -> usize {
+        id.variant.map_or(1, |v| self.variants[v].requests())
+    }
+
+    /// Sends trial `id`'s request (twice for a repeat), waiting out throttling, judges the
+    /// answers, and deletes the links it created (blocking).
     pub fn run_trial(&self, id: TrialId) -> CaseOutcome {
         let request = self.trial_request(id);
-        let sent = self.executor.send_all(&request);
+        // Under nextest each trial is a process: trials on one item take turns through a lock
+        // file instead of the schedule (`item_lock`).
+        let _turn = match self.link_key(id) {
+            Some(key) if std::env::var_os("NEXTEST").is_some() => {
+                crate::item_lock::hold(self.base_url.as_str(), &key.item)
+            }
+            _ => None,
+        };
+        let (sent, throttled) = self.executor.send_all_retrying(&request);
         let exchanges: Vec<&verdict::Exchange> = sent.iter().map(|s| &**s).collect();
-        let expect = match id.variant.map(|v| &self.variants[v].kind) {
+        let kind = id.variant.map(|v| &self.variants[v].kind);
+        let expect = match kind {
             None => Expect::Base,
             Some(Kind::Link { body, .. }) => Expect::Link { request: body },
             Some(Kind::Refusal { status, .. }) => Expect::Refusal { status: *status },
         };
         let problems = verdict::judge(self.config.profile, &self.schemas, expect, &exchanges);
-        CaseOutcome {
-            hint: self.profile_hint(&problems, expect, &exchanges),
-            problems,
-            request,
+        let hint = self.profile_hint(&problems, expect, &exchanges);
+        let mut outcome =
+            CaseOutcome::new(request, problems).with_sharing_urls(self.config.profile, &exchanges);
+        outcome.hint = hint;
+        let retries: usize = throttled.iter().map(|t| t.retries()).sum();
+        outcome
+            .notes
+            .extend(throttled.iter().filter_map(|t| t.describe()));
+        let key = self.link_key(id);
+        let asked = key
+            .as_ref()
+            .map(|k| (k.link_type.clone(), k.scope.clone()))
+            .unwrap_or_default();
+        let links: Vec<(String, u16)> = match key {
+            Some(_) => exchanges.iter().filter_map(|e| self.link_of(e)).collect(),
+            None => Vec::new(),
+        };
+        drop(exchanges);
+        drop(sent);
+        let item = outcome
+            .request
+            .url
+            .path()
+            .strip_suffix("/createLink")
+            .unwrap_or(outcome.request.url.path())
+            .to_owned();
+        let ownable = self.config.fresh_items || self.reference.is_some();
+        let origins: Vec<Origin> = {
+            let mut ledger = self.links.lock().unwrap_or_else(|e| e.into_inner());
+            ledger.retries += retries;
+            links
+                .iter()
+                .map(|(link, status)| {
+                    ledger.record(self.config.profile, ownable, &item, &asked, link, *status)
+                })
+                .collect()
+        };
+        if self.asks_more_than_type_and_scope(id) && origins.first() == Some(&Origin::Existing) {
+            let (link, status) = &links[0];
+            outcome.inconclusive = Some(format!(
+                "inconclusive: this trial asks for more than a type and a scope, and the target \
+                 answered {status} with an existing link (id {}) on {item}, which need not \
+                 have what was asked; use an item that holds no such link (CREATELINK_PARAMS), \
+                 or delete that link, and run again",
+                links::shown(link)
+            ));
+            // What an existing link need not match is not judged; its shape still is.
+            outcome
+                .problems
+                .retain(|p| p.check() != verdict::Check::Behaviour);
         }
+        // Links left behind are listed at the end of the run, not in the trial's report: they
+        // are no fault of the target's.
+        for ((link, _), origin) in links.iter().zip(&origins) {
+            self.clean_up(&outcome.request, &item, link, *origin);
+        }
+        outcome
+    }
+
+    /// The id and status of a link answer.
+    fn link_of(&self, exchange: &verdict::Exchange) -> Option<(String, u16)> {
+        let body = small_success_body(exchange)?;
+        let verdict::Exchange::Answered(r) = exchange else {
+            return None;
+        };
+        links::link_id(self.config.profile, body).map(|id| (id, r.status))
+    }
+
+    /// Whether trial `id` can only be judged on a link of its own: it asks for more than a
+    /// type and a scope, which an existing link need not have.
+    fn asks_more_than_type_and_scope(&self, id: TrialId) -> bool {
+        match id.variant.map(|v| &self.variants[v].kind) {
+            None => serde_json::from_str(&self.cases[id.case].body)
+                .is_ok_and(|b| schedule::asks_more_than_type_and_scope(&b)),
+            Some(Kind::Link { body, .. }) => schedule::asks_more_than_type_and_scope(body),
+            Some(Kind::Refusal { .. }) => false,
+        }
+    }
+
+    /// Deletes link `link` of `item` when the run created it and may delete it, else records
+    /// it as left behind.
+    fn clean_up(&self, request: &PreparedRequest, item: &str, link: &str, origin: Origin) {
+        let why = match origin {
+            Origin::Existing => return,
+            Origin::Unknown => {
+                "under the documented profile every answer is 200, so the run cannot tell \
+                 that it made this link (set CREATELINK_FRESH_ITEMS=1 when the items held no \
+                 link before the run)"
+                    .to_owned()
+            }
+            Origin::Created if self.config.keep_links => "CREATELINK_KEEP_LINKS=1".to_owned(),
+            Origin::Created => {
+                let deletion = request.deletion(link);
+                let (sent, throttled) =
+                    crate::retry::send(&deletion, |r| self.executor.send(r), std::thread::sleep);
+                let mut ledger = self.links.lock().unwrap_or_else(|e| e.into_inner());
+                ledger.retries += throttled.retries();
+                match &*sent {
+                    verdict::Exchange::Answered(r) if (200..300).contains(&r.status) => {
+                        ledger.deleted(item, link);
+                        return;
+                    }
+                    verdict::Exchange::Answered(r) => format!("DELETE answered {}", r.status),
+                    verdict::Exchange::Failed { reason } => format!("DELETE failed: {reason}"),
+                }
+            }
+        };
+        self.links
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .leave(item, link, why);
     }
 
     /// The other profile, when a base answer fails this run's profile and would pass that one:
@@ -332,6 +533,7 @@ impl Suite {
             .map_err(|f| self.redactor.failed(f));
         let verdict = match &result {
             Ok(Completion::Completed) => Verdict::Pass,
+            Ok(_) if outcome.problems.is_empty() => Verdict::Inconclusive,
             Ok(_) => Verdict::ExpectedFailure,
             Err(_) => Verdict::Fail,
         };
@@ -366,6 +568,9 @@ impl Suite {
                 .redact(report::first_line_of_first_problem(&outcome.report()))
         });
         let mut kinds: Vec<String> = Vec::new();
+        if verdict == Verdict::Inconclusive {
+            kinds.push(report::INCONCLUSIVE.to_owned());
+        }
         for problem in &outcome.problems {
             let kind = self.redactor.redact(&report::digest_line(problem));
             if !kinds.contains(&kind) {
@@ -436,10 +641,16 @@ impl Suite {
     /// with its problems pinned, in trial order.
     pub fn baseline(&self) -> String {
         let results = self.results.lock().unwrap_or_else(|e| e.into_inner());
-        // A trial not sent under the run's service is not a gap of the implementation.
+        // A trial not sent under the run's service is not a gap of the implementation, nor is
+        // one the target's earlier links left inconclusive.
         let mut failed: Vec<&summary::Result> = results
             .iter()
-            .filter(|r| !matches!(r.verdict, Verdict::Pass | Verdict::NotOffered))
+            .filter(|r| {
+                !matches!(
+                    r.verdict,
+                    Verdict::Pass | Verdict::NotOffered | Verdict::Inconclusive
+                )
+            })
             .collect();
         failed.sort_by_key(|r| r.id);
         let mut out = self.redactor.redact(&report::baseline_heading(
@@ -466,13 +677,38 @@ impl Suite {
             self.base_url
         );
         let results = self.results.lock().unwrap_or_else(|e| e.into_inner());
-        summary::render(&heading, &self.cases, &self.variants, &results)
+        let ledger = self.links.lock().unwrap_or_else(|e| e.into_inner());
+        let mut out = summary::render(&heading, &self.cases, &self.variants, &results);
+        out.push_str(&summary::links(&ledger));
+        out
+    }
+
+    /// The links left behind and the retries, for the end of the run's output.
+    pub fn links_summary(&self) -> String {
+        summary::links(&self.links.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// The body of a 2xx answer of at most [`crate::budget::FREE`] bytes. A link answer is a few
+/// KiB; a larger body is not parsed again after judging, so memory stays within the budget (its
+/// link, if any, is not cleaned up, and its URLs are not known).
+fn small_success_body(exchange: &verdict::Exchange) -> Option<&[u8]> {
+    match exchange {
+        verdict::Exchange::Answered(verdict::Response {
+            status: 200..=299,
+            body: verdict::AnswerBody::Complete(body),
+            ..
+        }) if body.len() <= crate::budget::FREE => Some(body),
+        _ => None,
     }
 }
 
 /// Turns an outcome into a trial result: an expected failure does not fail the run, and an
 /// expected failure that passes does, so the fix is noticed and the entry removed.
 pub fn settle(outcome: &CaseOutcome, entry: Option<Entry>) -> Result<Completion, Failed> {
+    if let (false, Some(reason)) = (outcome.failed(), &outcome.inconclusive) {
+        return Ok(Completion::ignored_with(reason.clone()));
+    }
     match (outcome.passed(), entry) {
         (true, None) => Ok(Completion::Completed),
         (false, None) => Err(outcome.report().into()),
@@ -649,49 +885,86 @@ pub fn main() -> ExitCode {
             ""
         }
     );
-    let mut named: Vec<(TrialId, String, bool)> = named
-        .into_iter()
-        .zip(flagged)
-        .map(|((id, name), gap)| (id, name, gap))
-        .collect();
-    // Trials are handed to the test threads in order: the ones that send more requests go first,
-    // so a repeat never starts last and stretches the run by a round trip.
-    named.sort_by_key(|(id, _, _)| {
-        std::cmp::Reverse(id.variant.map_or(1, |v| suite.variants[v].requests()))
-    });
+    // Trials that could share a link wait for each other (`schedule`). The schedule runs the
+    // selected trials on a pool of its own, as many threads as requests may be in flight, each
+    // trial as soon as those it waits for are done; libtest-mimic, on one thread, takes each
+    // result in turn and reports it. Trials filtered out, or that libtest would leave ignored
+    // (a known gap under nextest), are not in the schedule, so nothing waits for them.
+    let (selected_ids, others): (Vec<_>, Vec<_>) =
+        named
+            .into_iter()
+            .zip(flagged)
+            .partition(|((_, name), gap)| {
+                let trial = placeholder(name, *gap);
+                !args.is_filtered_out(&trial) && !args.is_ignored(&trial)
+            });
+    let ids: Vec<TrialId> = selected_ids.iter().map(|((id, _), _)| *id).collect();
+    let threads = match args.test_threads {
+        Some(_) => concurrency,
+        // One thread per selected trial, up to the concurrency limit: every request can be in
+        // flight at once, and a generated suite of thousands starts no more threads than that.
+        None => selected.clamp(1, concurrency),
+    };
+    let results = Arc::new(Results::new(ids.len()));
     // `--fail-fast`: after a failure, trials not yet started are not sent (those in flight end
     // as usual), as nextest's option of that name does.
     let failed = Arc::new(AtomicBool::new(false));
-    let trials: Vec<Trial> = named
-        .into_iter()
-        .map(|(id, name, gap)| {
-            let suite = Arc::clone(&suite);
-            let failed = Arc::clone(&failed);
-            Trial::ignorable_test(name, move || {
-                if fail_fast && failed.load(Ordering::SeqCst) {
-                    return Ok(Completion::ignored_with(
-                        "not run: --fail-fast, and an earlier trial failed",
-                    ));
-                }
-                let result = suite.trial_result(id);
-                if result.is_err() {
-                    failed.store(true, Ordering::SeqCst);
-                }
-                result
-            })
-            .with_ignored_flag(gap)
+    let pool = {
+        let (suite, results, ids) = (Arc::clone(&suite), Arc::clone(&results), ids.clone());
+        std::thread::spawn(move || {
+            suite.schedule(&ids).execute(
+                threads,
+                |i| suite.requests(ids[i]),
+                // A panic is the trial's failure, as libtest-mimic would make it: its result
+                // must come, or the report would wait for it for ever.
+                |i| {
+                    if fail_fast && failed.load(Ordering::SeqCst) {
+                        return Ok(Completion::ignored_with(
+                            "not run: --fail-fast, and an earlier trial failed",
+                        ));
+                    }
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        suite.trial_result(ids[i])
+                    }))
+                    .unwrap_or_else(|panic| {
+                        let what = panic
+                            .downcast_ref::<&str>()
+                            .map(|s| (*s).to_owned())
+                            .or_else(|| panic.downcast_ref::<String>().cloned())
+                            .unwrap_or_default();
+                        Err(format!("the harness panicked: {what}").into())
+                    });
+                    if result.is_err() {
+                        failed.store(true, Ordering::SeqCst);
+                    }
+                    result
+                },
+                |i, result| results.put(i, result),
+            );
         })
+    };
+    let trials: Vec<Trial> = selected_ids
+        .into_iter()
+        .enumerate()
+        .map(|(i, ((_, name), gap))| {
+            let results = Arc::clone(&results);
+            Trial::ignorable_test(name, move || results.take(i)).with_ignored_flag(gap)
+        })
+        .chain(others.into_iter().map(|((id, name), gap)| {
+            let suite = Arc::clone(&suite);
+            Trial::ignorable_test(name, move || suite.trial_result(id)).with_ignored_flag(gap)
+        }))
         .collect();
-    // One thread per selected trial, up to the concurrency limit: every request can be in
-    // flight at once, and a generated suite of thousands starts no more threads than that.
-    args.test_threads = Some(match args.test_threads {
-        Some(_) => concurrency,
-        None => selected.clamp(1, concurrency),
-    });
+    args.test_threads = Some(1);
     let conclusion = libtest_mimic::run(&args, trials);
+    // Every selected trial was taken, so the pool is done; a panic in it was a trial's.
+    let _ = pool.join();
     // Under nextest each process runs one trial: a digest of one is noise.
-    if let Some(digest) = suite.digest().filter(|_| !under_nextest) {
-        eprint!("{digest}");
+    if !under_nextest {
+        eprint!("{}", suite.links_summary());
+        if let Some(digest) = suite.digest() {
+            eprint!("{digest}");
+        }
     }
     write_summary(&suite);
     if let Some(file) = &baseline {
@@ -708,6 +981,41 @@ pub fn main() -> ExitCode {
         }
     }
     conclusion.exit_code()
+}
+
+/// The trials' results as the schedule's pool delivers them, each taken by its libtest-mimic
+/// trial.
+struct Results {
+    slots: Mutex<Vec<Option<Result<Completion, Failed>>>>,
+    delivered: std::sync::Condvar,
+}
+
+impl Results {
+    fn new(n: usize) -> Self {
+        Results {
+            slots: Mutex::new((0..n).map(|_| None).collect()),
+            delivered: std::sync::Condvar::new(),
+        }
+    }
+
+    fn put(&self, i: usize, result: Result<Completion, Failed>) {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
+        self.delivered.notify_all();
+    }
+
+    /// Waits for trial `i`'s result. Every selected trial is run by the pool, so it comes.
+    fn take(&self, i: usize) -> Result<Completion, Failed> {
+        let mut slots = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            if let Some(result) = slots[i].take() {
+                return result;
+            }
+            slots = self
+                .delivered
+                .wait(slots)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+    }
 }
 
 /// The exit code of a run that selects no trial.

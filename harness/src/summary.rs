@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::case::Case;
+use crate::links::Ledger;
 use crate::trial::{TrialId, Verdict};
 use crate::variant::Variant;
 
@@ -38,11 +39,12 @@ pub fn render(heading: &str, cases: &[Case], variants: &[Variant], results: &[Re
     };
     let _ = writeln!(
         out,
-        "## createLink conformance: {} passed, {} failed, {} expected failures{not_offered}\n\n\
-         {heading}\n",
+        "## createLink conformance: {} passed, {} failed, {} expected failures, {} \
+         inconclusive{not_offered}\n\n{heading}\n",
         count(Verdict::Pass),
         count(Verdict::Fail),
-        count(Verdict::ExpectedFailure)
+        count(Verdict::ExpectedFailure),
+        count(Verdict::Inconclusive)
     );
     out.push_str("| path | base |");
     for v in variants {
@@ -59,33 +61,65 @@ pub fn render(heading: &str, cases: &[Case], variants: &[Variant], results: &[Re
                 Some(Verdict::Fail) => "**fail**",
                 Some(Verdict::ExpectedFailure) => "expected failure",
                 Some(Verdict::NotOffered) => "not on this service",
+                Some(Verdict::Inconclusive) => "inconclusive",
                 None => "not run",
             };
             let _ = write!(out, " {cell} |");
         }
         out.push('\n');
     }
-    // Real failures first, then known gaps, as the digest on stderr; each in the table's
+    // Real failures first, then known gaps, then inconclusive trials, as the digest on stderr; each in the table's
     // order, whatever order the trials ended in.
-    let failed: Vec<&Result> = [Verdict::Fail, Verdict::ExpectedFailure]
-        .into_iter()
-        .flat_map(|v| by_id.values().copied().filter(move |r| r.verdict == v))
-        .collect();
+    let failed: Vec<&Result> = [
+        Verdict::Fail,
+        Verdict::ExpectedFailure,
+        Verdict::Inconclusive,
+    ]
+    .into_iter()
+    .flat_map(|v| by_id.values().copied().filter(move |r| r.verdict == v))
+    .collect();
     if !failed.is_empty() {
         out.push_str("\n### First problems\n\n");
         for r in failed.iter().take(LISTED) {
             let name = trial_name(cases, variants, r.id);
             let problem = r.first_problem.as_deref().unwrap_or("(no report)");
-            let listed = if r.verdict == Verdict::ExpectedFailure {
-                " (expected failure)"
-            } else {
-                ""
+            let listed = match r.verdict {
+                Verdict::ExpectedFailure => " (expected failure)",
+                Verdict::Inconclusive => " (inconclusive)",
+                _ => "",
             };
             let _ = writeln!(out, "- `{name}`{listed}: {}", escape(problem));
         }
         if failed.len() > LISTED {
             let _ = writeln!(out, "- … and {} more", failed.len() - LISTED);
         }
+    }
+    out
+}
+
+/// The run's links and retries: how many links were deleted, each one left behind (item path
+/// and id, and why), and how many throttled answers were retried.
+pub fn links(ledger: &Ledger) -> String {
+    let mut left = ledger.left.clone();
+    left.sort();
+    left.dedup();
+    let mut out = format!(
+        "\n### Links\n\n{} link{} the run created deleted, {} left behind; {} throttled \
+         answer{} retried.\n",
+        ledger.deleted,
+        if ledger.deleted == 1 { "" } else { "s" },
+        left.len(),
+        ledger.retries,
+        if ledger.retries == 1 { "" } else { "s" },
+    );
+    for l in &left {
+        let _ = writeln!(
+            out,
+            "- `{}/permissions/{}`: {}",
+            l.item.replace('`', "%60"),
+            l.id.replace('`', "%60"),
+            escape(&l.why)
+        );
     }
     out
 }

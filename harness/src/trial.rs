@@ -17,4 +17,6 @@ pub enum Verdict {
     ExpectedFailure,
     /// Not sent: the run's service lacks what the trial asks (`CREATELINK_SERVICE`).
     NotOffered,
+    /// Neither passed nor failed: it needed a link of its own and got an existing one.
+    Inconclusive,
 }

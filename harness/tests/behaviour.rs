@@ -24,25 +24,12 @@ use wiremock::Request;
 fn failing(base_url: &str, profile: Profile) -> (BTreeSet<String>, Suite) {
     let suite = Suite::new(config_for(base_url, profile)).unwrap();
     let ids = suite.trials();
-    let failed = std::thread::scope(|scope| {
-        let workers: Vec<_> = ids
-            .chunks(ids.len().div_ceil(16))
-            .map(|chunk| {
-                let suite = &suite;
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .filter(|&&id| !suite.run_trial(id).passed())
-                        .map(|&id| suite.trial_name(id))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().unwrap())
-            .collect()
-    });
+    let failed = ids
+        .iter()
+        .zip(suite.run_scheduled(&ids, 16))
+        .filter(|(_, outcome)| outcome.failed())
+        .map(|(&id, _)| suite.trial_name(id))
+        .collect();
     (failed, suite)
 }
 
@@ -293,7 +280,11 @@ fn defects() -> Vec<Defect> {
             profile: Documented,
             mutate: |_, a| {
                 let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-                set(a, "/id", json!(format!("link-{n}")));
+                if let Some(id) =
+                    permission_mut(a).and_then(|p| p["id"].as_str().map(str::to_owned))
+                {
+                    set(a, "/id", json!(format!("{id}{}{n}", common::DECORATION)));
+                }
             },
             touched: is_repeat,
         },

@@ -76,8 +76,11 @@ fn temp_file(name: &str, text: &str) -> PathBuf {
 }
 
 /// The program with a clean `CREATELINK_*` environment plus `vars`.
+/// Every target here starts with no link, so the run may delete the links it gets under
+/// documented too (`CREATELINK_FRESH_ITEMS`).
 fn suite(vars: &[(&str, &str)], args: &[&str]) -> Output {
-    let out = program::run(SECRET, vars, args);
+    let vars = [vars, &[("CREATELINK_FRESH_ITEMS", "1")]].concat();
+    let out = program::run(SECRET, &vars, args);
     assert_no_secret(&out);
     out
 }
@@ -521,7 +524,8 @@ fn json_format_carries_the_failure_report() {
 
 /// cargo-nextest, run from inside this test, with the token every run here sends.
 fn nextest(args: &[&str], vars: &[(&str, &str)]) -> Output {
-    let out = program::nextest(SECRET, vars, args);
+    let vars = [vars, &[("CREATELINK_FRESH_ITEMS", "1")]].concat();
+    let out = program::nextest(SECRET, &vars, args);
     assert_no_secret(&out);
     out
 }

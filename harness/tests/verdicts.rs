@@ -282,6 +282,7 @@ fn trial<'p>(
         .find(|c| c.template.as_str() == TEMPLATE)
         .ok_or_else(|| format!("no case for {TEMPLATE}"))?;
     let request = PreparedRequest {
+        method: reqwest::Method::POST,
         url: URL.parse().map_err(|e| format!("{URL}: {e}"))?,
         body: case.body.clone(),
         authorization: true,

@@ -20,7 +20,17 @@ pub fn generate_cases(to: &Path, n: usize, prefix: &str) -> PathBuf {
         let text = std::fs::read_to_string(&originals[i % originals.len()]).unwrap();
         let mut case: serde_json::Value = serde_json::from_str(&text).unwrap();
         let path = case["path"].as_str().unwrap().to_owned();
-        case["path"] = format!("/{prefix}{}{path}", i / originals.len()).into();
+        let copy = i / originals.len();
+        case["path"] = format!("/{prefix}{copy}{path}").into();
+        // Each copy names items of its own, as a generated suite of distinct items would: paths
+        // that name one item share its links, and their trials run one after another.
+        if let Some(serde_json::Value::Object(params)) = case.get_mut("params") {
+            for value in params.values_mut() {
+                if let Some(text) = value.as_str() {
+                    *value = format!("{text}-{copy}").into();
+                }
+            }
+        }
         std::fs::write(to.join(format!("case-{i:05}.json")), case.to_string()).unwrap();
     }
     to.to_owned()
