@@ -26,6 +26,12 @@ import threading
 PATHS = [
     "/drives/b!sdk-drive/items/01SDKITEM/createLink",
     "/drives/b!sdk-drive/root/createLink",
+    # The published pages' paths (driveitem-createlink, listitem-createlink).
+    "/me/drive/items/01SDKME/createLink",
+    "/users/sdk-user/drive/items/01SDKUSER/createLink",
+    "/groups/sdk-group/drive/items/01SDKGROUP/createLink",
+    "/sites/sdk-site/drive/items/01SDKSITE/createLink",
+    "/sites/sdk-site/lists/sdk-list/items/7/createLink",
 ]
 
 TOKEN = "sdk-check-token-5d0c81"
