@@ -7,9 +7,14 @@
 //! hold part and wait for the other's. The reservation is kept until the answer
 //! is judged and dropped.
 //!
+//! A trial that sends twice (the repeat) holds its first answer's reservation while the second
+//! answer arrives: what it holds counts towards what it may take, so its own reservations never
+//! add up to more than the whole budget, and it never waits for budget that it holds itself.
+//!
 //! A case that waits for budget is not at fault: the time it waits does not count against its
-//! deadline (see [`Pause`]), so the harness's own limit never fails a case. It only makes the
-//! run slower when many huge answers arrive at once.
+//! deadline (see [`Pause`]). The wait itself is bounded ([`Budget::reserve`]'s `within`): past
+//! it, the case fails saying that the harness's own limit, not the target, ended it. So every
+//! exchange ends within twice the timeout, whatever the target and the other cases send.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -40,14 +45,29 @@ impl Default for Budget {
 
 impl Budget {
     /// Reserves room for an answer of at most `bytes` bytes and its parsed tree, waiting until
-    /// it is free. Never more than the whole budget, so one answer alone always gets it.
-    pub async fn reserve(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
-        let wanted = bytes.saturating_mul(FACTOR).min(TOTAL);
+    /// it is free, for at most `within`. `held` is what the same trial holds already: together
+    /// never more than the whole budget, so one trial alone always gets what it asks for.
+    /// `Err` after `within` without the room.
+    pub async fn reserve(
+        &self,
+        bytes: usize,
+        held: usize,
+        within: Duration,
+    ) -> Result<OwnedSemaphorePermit, TooLong> {
+        let wanted = bytes.saturating_mul(FACTOR).min(TOTAL.saturating_sub(held));
         let permits = u32::try_from(wanted).unwrap_or(u32::MAX);
-        // The semaphore is never closed, so this only fails if it were.
-        Arc::clone(&self.0).acquire_many_owned(permits).await.ok()
+        let acquire = Arc::clone(&self.0).acquire_many_owned(permits);
+        match tokio::time::timeout(within, acquire).await {
+            Ok(Ok(permit)) => Ok(permit),
+            // The semaphore is never closed; a closed one would never give room either.
+            Ok(Err(_)) | Err(_) => Err(TooLong(within)),
+        }
     }
 }
+
+/// The memory budget stayed full for this long: the harness's limit, not the target's fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooLong(pub Duration);
 
 /// Time an exchange spent waiting for budget, shared with the thread that keeps its deadline.
 #[derive(Default)]
@@ -87,17 +107,47 @@ mod tests {
             .unwrap();
         rt.block_on(async {
             let budget = Budget::default();
-            let first = budget.reserve(TOTAL).await.unwrap();
+            let first = budget
+                .reserve(TOTAL, 0, Duration::from_secs(5))
+                .await
+                .unwrap();
             let pause = Pause::default();
             let second = budget.clone();
             let release = async {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 drop(first);
             };
+            let within = Duration::from_secs(5);
             let ((permit, waited), ()) =
-                tokio::join!(pause.over(second.reserve(TOTAL / 12)), release);
+                tokio::join!(pause.over(second.reserve(TOTAL / 12, 0, within)), release);
             assert_eq!(permit.unwrap().num_permits(), TOTAL / 12 * FACTOR);
             assert!(waited >= Duration::from_millis(50) && pause.total() == waited);
+        });
+    }
+
+    #[test]
+    fn a_trial_never_waits_for_what_it_holds_itself() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let budget = Budget::default();
+            let within = Duration::from_secs(5);
+            // A first answer without a length reserves the whole budget…
+            let first = budget.reserve(TOTAL, 0, within).await.unwrap();
+            assert_eq!(first.num_permits(), TOTAL);
+            // …and the same trial's second answer takes what is left of its share, at once.
+            let second = budget
+                .reserve(TOTAL, first.num_permits(), within)
+                .await
+                .unwrap();
+            assert_eq!(second.num_permits(), 0);
+            // Another trial waits, and gives up at its bound.
+            let other = budget.reserve(FREE, 0, Duration::from_millis(50)).await;
+            assert_eq!(other.unwrap_err(), TooLong(Duration::from_millis(50)));
+            drop((first, second));
+            assert!(budget.reserve(FREE, 0, within).await.is_ok());
         });
     }
 }

@@ -20,7 +20,7 @@ use tokio::runtime::{Handle, Runtime};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::timeout_at;
 
-use crate::budget::{Budget, FREE, Pause};
+use crate::budget::{Budget, FREE, Pause, TooLong};
 use crate::error::{SetupError, StartFault};
 
 use crate::config::{Config, TIMEOUT_SECS, Token};
@@ -56,6 +56,13 @@ pub struct Sent {
     _budget: Option<OwnedSemaphorePermit>,
 }
 
+impl Sent {
+    /// The bytes of budget this answer holds.
+    fn held(&self) -> usize {
+        self._budget.as_ref().map_or(0, |p| p.num_permits())
+    }
+}
+
 impl Deref for Sent {
     type Target = Exchange;
 
@@ -69,6 +76,8 @@ enum Failure {
     Http(reqwest::Error),
     /// The deadline passed while waiting for what the text names.
     Late(&'static str),
+    /// The memory budget stayed full past its bound.
+    Budget(TooLong),
 }
 
 impl Executor {
@@ -131,6 +140,11 @@ impl Executor {
     /// Sends the request and reads the answer, blocking the calling (test) thread at most the
     /// timeout (and `GRACE`), whatever the target does.
     pub fn send(&self, request: &PreparedRequest) -> Sent {
+        self.send_holding(request, 0)
+    }
+
+    /// [`Executor::send`] for a trial that holds `held` bytes of budget for earlier answers.
+    fn send_holding(&self, request: &PreparedRequest, held: usize) -> Sent {
         let (done, result) = sync_channel(1);
         let sender = Arc::clone(&self.sender);
         let owned = request.clone();
@@ -138,15 +152,15 @@ impl Executor {
         let paused = Arc::clone(&pause);
         let start = Instant::now();
         let task = self.handle().spawn(async move {
-            let _ = done.send(sender.send(&owned, &paused).await);
+            let _ = done.send(sender.send(&owned, &paused, held).await);
         });
+        // Time spent waiting for budget moved the deadline, by at most the timeout (the wait's
+        // own bound): so this loop ends within twice the timeout and the grace.
+        let limit = || self.sender.timeout + GRACE + pause.total().min(self.sender.timeout);
         loop {
-            let limit = self.sender.timeout + GRACE + pause.total();
-            match result.recv_timeout(limit.saturating_sub(start.elapsed())) {
+            match result.recv_timeout(limit().saturating_sub(start.elapsed())) {
                 Ok(sent) => return sent,
-                // Time spent waiting for budget moved the deadline: wait on.
-                Err(RecvTimeoutError::Timeout)
-                    if start.elapsed() < self.sender.timeout + GRACE + pause.total() => {}
+                Err(RecvTimeoutError::Timeout) if start.elapsed() < limit() => {}
                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
             }
         }
@@ -162,9 +176,15 @@ impl Executor {
 
 impl Executor {
     /// Sends the request as many times as it says, one after the other: a repeat's second
-    /// request starts once the first answer is in, as a client calling again would.
+    /// request starts once the first answer is in, as a client calling again would. The first
+    /// answer's budget is kept for judging, and counts towards what the second may reserve.
     pub fn send_all(&self, request: &PreparedRequest) -> Vec<Sent> {
-        (0..request.times).map(|_| self.send(request)).collect()
+        let mut sent: Vec<Sent> = Vec::with_capacity(request.times);
+        for _ in 0..request.times {
+            let held = sent.iter().map(Sent::held).sum();
+            sent.push(self.send_holding(request, held));
+        }
+        sent
     }
 }
 
@@ -180,15 +200,22 @@ impl Drop for Executor {
 }
 
 impl Sender {
-    async fn send(&self, request: &PreparedRequest, pause: &Pause) -> Sent {
+    async fn send(&self, request: &PreparedRequest, pause: &Pause, held: usize) -> Sent {
         let mut budget = None;
-        let exchange = match self.exchange(request, pause, &mut budget).await {
+        let exchange = match self.exchange(request, pause, held, &mut budget).await {
             Ok(response) => Exchange::Answered(response),
             Err(Failure::Http(e)) => Exchange::Failed {
                 reason: self.describe(&request.url, &e),
             },
             Err(Failure::Late(what)) => Exchange::Failed {
                 reason: self.timed_out(&request.url, &format!("still waiting for {what}")),
+            },
+            Err(Failure::Budget(TooLong(waited))) => Exchange::Failed {
+                reason: format!(
+                    "the answer from {} was not read to its end: the harness waited {} s for                      room in its own memory budget, held by other trials' large answers; this is                      the harness's limit, not a fault of the target: lower CREATELINK_CONCURRENCY",
+                    target(&request.url),
+                    waited.as_secs_f64()
+                ),
             },
         };
         Sent {
@@ -201,6 +228,7 @@ impl Sender {
         &self,
         request: &PreparedRequest,
         pause: &Pause,
+        held: usize,
         budget: &mut Option<OwnedSemaphorePermit>,
     ) -> Result<Response, Failure> {
         let mut deadline = tokio::time::Instant::now() + self.timeout;
@@ -249,8 +277,10 @@ impl Sender {
                 }
                 if budget.is_none() && bytes.len() + chunk.len() > FREE {
                     let most = declared.unwrap_or(BODY_LIMIT).min(BODY_LIMIT) as usize;
-                    let (permit, waited) = pause.over(self.budget.reserve(most)).await;
-                    *budget = permit;
+                    let (permit, waited) = pause
+                        .over(self.budget.reserve(most, held, self.timeout))
+                        .await;
+                    *budget = Some(permit.map_err(Failure::Budget)?);
                     deadline += waited;
                 }
                 bytes.extend_from_slice(&chunk);
