@@ -5,12 +5,12 @@ use std::fmt::Write as _;
 use crate::behaviour::Behaviour;
 use crate::profile::Profile;
 use crate::request::PreparedRequest;
-use crate::verdict::{ContentTypeFault, Problem, StatusRule};
+use crate::verdict::{self, ContentTypeFault, Problem, StatusRule};
 
 /// The whole report: every problem once, in check order, then the `curl` line.
 pub fn render(problems: &[Problem], request: &PreparedRequest) -> String {
     let mut out = String::new();
-    let count = problems.len();
+    let count = verdict::count(problems);
     let _ = writeln!(
         out,
         "{count} problem{} with POST {}",
@@ -18,6 +18,10 @@ pub fn render(problems: &[Problem], request: &PreparedRequest) -> String {
         request.url
     );
     for (i, problem) in problems.iter().enumerate() {
+        if let Problem::Unlisted(counts) = problem {
+            let _ = writeln!(out, "\n{}", unlisted(counts));
+            continue;
+        }
         let _ = write!(out, "\n{}. [{}] ", i + 1, problem.check().name());
         describe(&mut out, problem);
     }
@@ -34,8 +38,39 @@ pub fn render(problems: &[Problem], request: &PreparedRequest) -> String {
     out
 }
 
+/// The most bytes of failure reports a run keeps in full: libtest-mimic holds every failure's
+/// text until the run ends, so past this the reports are [`shortened`].
+pub const KEPT_LIMIT: usize = 32 * 1024 * 1024;
+
+/// A report past [`KEPT_LIMIT`]: its count line and first problem's summary, and why.
+pub fn shortened(report: &str) -> String {
+    format!(
+        "{}\n{}\n(the rest of this report is not kept: the run's reports reached {} MiB; run this \
+         trial alone, with a filter on its name, for the whole report)\n",
+        first_line(report),
+        first_line_of_first_problem(report),
+        KEPT_LIMIT / (1024 * 1024)
+    )
+}
+
+/// `and 999 more of the same kinds, not listed: 998 [schema], 1 [body]`.
+fn unlisted(counts: &[(verdict::Check, usize)]) -> String {
+    let total: usize = counts.iter().map(|c| c.1).sum();
+    let each: Vec<String> = counts
+        .iter()
+        .map(|(check, n)| format!("{n} [{}]", check.name()))
+        .collect();
+    format!(
+        "and {total} more of the same kinds, not listed: {}",
+        each.join(", ")
+    )
+}
+
 /// One problem as the report writes it, without its number.
 pub fn problem_text(problem: &Problem) -> String {
+    if let Problem::Unlisted(counts) = problem {
+        return unlisted(counts);
+    }
     let mut out = String::new();
     let _ = write!(out, "[{}] ", problem.check().name());
     describe(&mut out, problem);
@@ -163,6 +198,9 @@ fn describe(out: &mut String, problem: &Problem) {
             detail(out, "rule:", &v.rule);
         }
         Problem::Behaviour(b) => behaviour(out, b),
+        Problem::Unlisted(counts) => {
+            let _ = writeln!(out, "{}", unlisted(counts));
+        }
         Problem::OnRepeat(_) => unreachable!("handled above"),
     }
 }

@@ -38,6 +38,8 @@ pub struct Suite {
     reference: Option<ReferenceServer>,
     /// Each trial's result as it ends, for the Markdown summary.
     results: Mutex<Vec<summary::Result>>,
+    /// Bytes of failure reports handed to libtest-mimic so far, which keeps them to the end.
+    kept: std::sync::atomic::AtomicUsize,
 }
 
 /// What one case came to.
@@ -152,6 +154,7 @@ impl Suite {
             base_url,
             reference,
             results: Mutex::new(Vec::new()),
+            kept: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -245,7 +248,8 @@ impl Suite {
         let variant = id.variant.map(|v| self.variants[v].name.as_str());
         let result = settle(&outcome, self.expected.entry(&self.cases[id.case], variant))
             .map(|c| self.redactor.completion(c))
-            .map_err(|f| self.redactor.failed(f));
+            .map_err(|f| self.redactor.failed(f))
+            .map_err(|f| self.keep(f));
         let verdict = match &result {
             Ok(Completion::Completed) => Verdict::Pass,
             Ok(_) => Verdict::ExpectedFailure,
@@ -278,6 +282,20 @@ impl Suite {
         result
     }
 
+    /// `failed`, or its first lines once the run's reports reached [`report::KEPT_LIMIT`].
+    fn keep(&self, failed: Failed) -> Failed {
+        let Some(message) = failed.message() else {
+            return failed;
+        };
+        let before = self
+            .kept
+            .fetch_add(message.len(), std::sync::atomic::Ordering::Relaxed);
+        if before + message.len() <= report::KEPT_LIMIT {
+            return failed;
+        }
+        report::shortened(message).into()
+    }
+
     /// The Markdown summary of the trials that ran so far.
     pub fn summary(&self) -> String {
         let heading = format!(
@@ -297,7 +315,7 @@ pub fn settle(outcome: &CaseOutcome, entry: Option<Entry>) -> Result<Completion,
         (true, None) => Ok(Completion::Completed),
         (false, None) => Err(outcome.report().into()),
         (false, Some(entry)) => {
-            let count = outcome.problems.len();
+            let count = verdict::count(&outcome.problems);
             Ok(Completion::ignored_with(format!(
                 "expected failure, listed at {entry} ({count} problem{}: first [{}])",
                 if count == 1 { "" } else { "s" },

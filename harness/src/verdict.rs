@@ -126,7 +126,17 @@ pub enum Problem {
     Behaviour(Behaviour),
     /// A problem of the second answer of a repeated request.
     OnRepeat(Box<Problem>),
+    /// Problems past the [`MAX_LISTED`] listed ones: how many of each check, in check order.
+    Unlisted(Vec<(Check, usize)>),
 }
+
+/// The most problems one trial lists; the rest are counted by check. A report stays readable,
+/// and the memory the run keeps for it (libtest-mimic holds every failure to the end) bounded.
+pub const MAX_LISTED: usize = 20;
+
+/// Values quoted from the answer (a Graph error's fields, a `Location`) are cut at this many
+/// characters: a 15 MiB `message` is a 15 MiB report line otherwise.
+pub const FIELD_LIMIT: usize = 200;
 
 impl Problem {
     /// The JSON pointer into the body the problem is about, where it has one.
@@ -152,8 +162,63 @@ impl Problem {
             Problem::Schema(_) => Check::Schema,
             Problem::Behaviour(_) => Check::Behaviour,
             Problem::OnRepeat(inner) => inner.check(),
+            Problem::Unlisted(counts) => counts.first().map_or(Check::Body, |c| c.0),
         }
     }
+
+    /// How many problems this stands for: one, or the count of the unlisted ones.
+    pub fn count(&self) -> usize {
+        match self {
+            Problem::Unlisted(counts) => counts.iter().map(|c| c.1).sum(),
+            Problem::OnRepeat(inner) => inner.count(),
+            _ => 1,
+        }
+    }
+}
+
+/// How many problems `problems` stand for, the unlisted ones included.
+pub fn count(problems: &[Problem]) -> usize {
+    problems.iter().map(Problem::count).sum()
+}
+
+/// The first [`MAX_LISTED`] problems, and one [`Problem::Unlisted`] counting the rest (those
+/// past the limit and those counted already) by check, in the order of [`Check`].
+fn capped(problems: Vec<Problem>) -> Vec<Problem> {
+    let mut listed = Vec::new();
+    let mut counts: Vec<(Check, usize)> = Vec::new();
+    let mut add = |check: Check, n: usize| match counts.iter_mut().find(|c| c.0 == check) {
+        Some(c) => c.1 += n,
+        None => counts.push((check, n)),
+    };
+    for problem in problems {
+        let unlisted = match &problem {
+            Problem::Unlisted(c) => Some(c),
+            Problem::OnRepeat(inner) => match &**inner {
+                Problem::Unlisted(c) => Some(c),
+                _ => None,
+            },
+            _ => None,
+        };
+        match unlisted {
+            Some(c) => c.iter().for_each(|&(check, n)| add(check, n)),
+            None if listed.len() < MAX_LISTED => listed.push(problem),
+            None => add(problem.check(), 1),
+        }
+    }
+    counts.retain(|c| c.1 > 0);
+    let order = [
+        Check::Connection,
+        Check::Status,
+        Check::ContentType,
+        Check::Body,
+        Check::Schema,
+        Check::Behaviour,
+    ];
+    counts.sort_by_key(|c| order.iter().position(|o| *o == c.0));
+    if !counts.is_empty() {
+        listed.push(Problem::Unlisted(counts));
+    }
+    listed
 }
 
 /// Which status a conforming answer has.
@@ -200,13 +265,29 @@ pub fn judge(
     let Some(&first) = exchanges.first() else {
         return Vec::new();
     };
+    capped(all_problems(
+        profile,
+        schemas,
+        expect,
+        first,
+        exchanges.get(1).copied(),
+    ))
+}
+
+fn all_problems(
+    profile: Profile,
+    schemas: &Schemas,
+    expect: Expect<'_>,
+    first: &Exchange,
+    second: Option<&Exchange>,
+) -> Vec<Problem> {
     match expect {
         Expect::Base => answer(profile, schemas, StatusRule::Link(profile), first).0,
         Expect::Refusal { status } => refusal(status, first),
         Expect::Link { request } => {
             let (mut problems, first_body) =
                 linked(profile, schemas, StatusRule::Link(profile), request, first);
-            if let Some(&second) = exchanges.get(1) {
+            if let Some(second) = second {
                 let (again, second_body) = linked(
                     profile,
                     schemas,
@@ -308,12 +389,11 @@ fn answer(
         // `value` kept the last of each duplicate name: the schema judges that one.
         let duplicates = duplicate_members::find(bytes);
         problems.extend(duplicates.into_iter().map(Problem::DuplicateMember));
-        problems.extend(
-            schemas
-                .check_response(profile, &value)
-                .into_iter()
-                .map(Problem::Schema),
-        );
+        let (violations, more) = schemas.count_response(profile, &value);
+        problems.extend(violations.into_iter().map(Problem::Schema));
+        if more > 0 {
+            problems.push(Problem::Unlisted(vec![(Check::Schema, more)]));
+        }
         value
     });
     (problems, body)
@@ -356,7 +436,7 @@ fn status_problem(rule: StatusRule, response: &Response, success: bool) -> Probl
     Problem::Status {
         expected: rule,
         actual: response.status,
-        location: response.location.clone(),
+        location: response.location.as_deref().map(|l| cut(l, FIELD_LIMIT)),
         error,
         body_start,
     }
@@ -397,7 +477,7 @@ fn content_type_problem(values: &[String]) -> Option<Problem> {
         many => ContentTypeFault::Several(many.len()),
     };
     Some(Problem::ContentType {
-        actual: (!values.is_empty()).then(|| values.join(", ")),
+        actual: (!values.is_empty()).then(|| cut(&values.join(", "), FIELD_LIMIT)),
         fault,
     })
 }
@@ -500,11 +580,15 @@ fn body_start(bytes: &[u8]) -> String {
     cut(flat.trim(), 200)
 }
 
-/// Reads Graph's error shape, accepting both spellings of `innerError`.
+/// Reads Graph's error shape, accepting both spellings of `innerError`; each field cut at
+/// [`FIELD_LIMIT`] characters. A body of more than [`MAX_VALUES`] values is not parsed.
 pub fn graph_error(bytes: &[u8]) -> Option<GraphError> {
+    if count_values(bytes) > MAX_VALUES {
+        return None;
+    }
     let value: Value = serde_json::from_slice(bytes).ok()?;
     let error = value.get("error")?;
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(|t| cut(t, FIELD_LIMIT));
     let code = text(error.get("code"))?;
     let message = text(error.get("message")).unwrap_or_default();
     let inner = error.get("innerError").or_else(|| error.get("innererror"));
