@@ -1,10 +1,11 @@
 //! The run's memory budget: how many bytes of answers may be held at once, across all cases.
 //!
-//! Each case may hold a small answer ([`FREE`] bytes) without asking, so ordinary answers never
-//! wait. A larger one reserves, in one step, what it may come to: its declared length (or the
-//! 16 MiB limit when it has none), [`FACTOR`] times over, for what judging builds from it. One
-//! step, and nothing else held from the budget while waiting, means two cases can never each
-//! hold part and wait for the other's. The reservation is kept until the answer
+//! Each case may hold a small answer (one whose [`cost`] is at most [`FREE`] bytes) without
+//! asking, so ordinary answers never wait. A larger one reserves, in one step, the most it may
+//! come to: the [`worst`] cost of its declared length (or of the 16 MiB limit when it has
+//! none). The cost counts what judging builds, which grows with the number of values more than
+//! with the bytes. One step, and nothing else held from the budget while waiting, means two
+//! cases can never each hold part and wait for the other's. The reservation is kept until the answer
 //! is judged and dropped.
 //!
 //! A trial that sends twice (the repeat) holds its first answer's reservation while the second
@@ -21,18 +22,44 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::json_count::MAX_VALUES;
+
 /// Bytes of answers held at once, across the run. With [`FREE`] bytes for each case in flight,
 /// hyper's buffers and large blocks returned when freed (`limits::return_large_blocks`), peak
 /// memory stays under 256 MiB.
 pub const TOTAL: usize = 96 * 1024 * 1024;
 
-/// How many times its own size an answer may take while it is judged: its bytes, serde_json's
-/// copy of each string, and a parsed tree of at most `verdict::MAX_VALUES` values (about 80 MiB
-/// at worst). Six times 16 MiB is the whole budget: the largest answers are judged one at a time.
-pub const FACTOR: usize = 6;
+/// How many times its bytes an answer takes while it is judged, beside its values: the bytes,
+/// serde_json's copy of each string, and what the duplicate-name scan keeps of names.
+pub const BYTE_COPIES: usize = 3;
 
-/// What an answer may hold without reserving: ordinary answers are a few KiB.
+/// What one parsed value may take while judged: a `serde_json::Value` (32 bytes) in its
+/// parent's array or map node, a member's name, and the duplicate-name scan's entry. Measured
+/// by the hostile bench (README, Performance), with room to spare.
+pub const PER_VALUE: usize = 128;
+
+/// What an answer may cost without reserving: ordinary answers are a few KiB and cost ten
+/// times that.
 pub const FREE: usize = 256 * 1024;
+
+/// What judging an answer of `bytes` bytes and at most `values` values costs in memory. A
+/// body of more than [`MAX_VALUES`] is not parsed: then only its bytes count.
+pub fn cost(bytes: usize, values: usize) -> usize {
+    if values > MAX_VALUES {
+        return bytes;
+    }
+    bytes
+        .saturating_mul(BYTE_COPIES)
+        .saturating_add(values.saturating_mul(PER_VALUE))
+}
+
+/// The most an answer of at most `bytes` bytes may cost: a value every two bytes (`0,`), as
+/// many as are parsed. For the 16 MiB limit, 78.5 MiB: within the budget.
+pub fn worst(bytes: usize) -> usize {
+    bytes
+        .saturating_mul(BYTE_COPIES)
+        .saturating_add((bytes / 2 + 1).min(MAX_VALUES).saturating_mul(PER_VALUE))
+}
 
 #[derive(Clone)]
 pub struct Budget(Arc<Semaphore>);
@@ -44,17 +71,17 @@ impl Default for Budget {
 }
 
 impl Budget {
-    /// Reserves room for an answer of at most `bytes` bytes and its parsed tree, waiting until
-    /// it is free, for at most `within`. `held` is what the same trial holds already: together
-    /// never more than the whole budget, so one trial alone always gets what it asks for.
-    /// `Err` after `within` without the room.
+    /// Reserves `bytes` (an answer's [`worst`] cost), waiting until they are free, for at most
+    /// `within`. `held` is what the same trial holds already: together never more than the
+    /// whole budget, so one trial alone always gets what it asks for. `Err` after `within`
+    /// without the room.
     pub async fn reserve(
         &self,
         bytes: usize,
         held: usize,
         within: Duration,
     ) -> Result<OwnedSemaphorePermit, TooLong> {
-        let wanted = bytes.saturating_mul(FACTOR).min(TOTAL.saturating_sub(held));
+        let wanted = bytes.min(TOTAL.saturating_sub(held));
         let permits = u32::try_from(wanted).unwrap_or(u32::MAX);
         let acquire = Arc::clone(&self.0).acquire_many_owned(permits);
         match tokio::time::timeout(within, acquire).await {
@@ -120,9 +147,23 @@ mod tests {
             let within = Duration::from_secs(5);
             let ((permit, waited), ()) =
                 tokio::join!(pause.over(second.reserve(TOTAL / 12, 0, within)), release);
-            assert_eq!(permit.unwrap().num_permits(), TOTAL / 12 * FACTOR);
+            assert_eq!(permit.unwrap().num_permits(), TOTAL / 12);
             assert!(waited >= Duration::from_millis(50) && pause.total() == waited);
         });
+    }
+
+    #[test]
+    fn the_worst_answer_fits_the_budget_and_a_permission_needs_none() {
+        let limit = 16 * 1024 * 1024;
+        assert!(worst(limit) <= TOTAL, "{}", worst(limit));
+        assert!(cost(4096, 100) <= FREE);
+        // Values count more than bytes: 256 KiB of `0,` is far past what its bytes suggest.
+        assert!(cost(256 * 1024, 128 * 1024) > 20 * FREE);
+        assert_eq!(
+            cost(limit, MAX_VALUES + 1),
+            limit,
+            "a body not parsed costs its bytes"
+        );
     }
 
     #[test]

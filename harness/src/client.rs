@@ -20,8 +20,9 @@ use tokio::runtime::{Handle, Runtime};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::timeout_at;
 
-use crate::budget::{Budget, FREE, Pause, TooLong};
+use crate::budget::{self, Budget, FREE, Pause, TooLong};
 use crate::error::{SetupError, StartFault};
+use crate::json_count::Counter;
 
 use crate::config::{Config, TIMEOUT_SECS, Token};
 use crate::request::PreparedRequest;
@@ -60,6 +61,20 @@ impl Sent {
     /// The bytes of budget this answer holds.
     fn held(&self) -> usize {
         self._budget.as_ref().map_or(0, |p| p.num_permits())
+    }
+}
+
+impl Drop for Sent {
+    /// A large answer's bytes go first, then its reservation, and the pages its judging used go
+    /// back to the system (`limits::return_free_pages`), so the budget bounds what stays.
+    fn drop(&mut self) {
+        if let Some(permit) = self._budget.take() {
+            self.exchange = Exchange::Failed {
+                reason: String::new(),
+            };
+            drop(permit);
+            crate::limits::return_free_pages();
+        }
     }
 }
 
@@ -263,6 +278,7 @@ impl Sender {
             }
         } else {
             let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
+            let mut values = Counter::default();
             let mut too_large = false;
             loop {
                 let next = timeout_at(deadline, response.chunk())
@@ -275,10 +291,13 @@ impl Sender {
                     too_large = true;
                     break;
                 }
-                if budget.is_none() && bytes.len() + chunk.len() > FREE {
+                values.feed(&chunk);
+                if budget.is_none()
+                    && budget::cost(bytes.len() + chunk.len(), values.count()) > FREE
+                {
                     let most = declared.unwrap_or(BODY_LIMIT).min(BODY_LIMIT) as usize;
                     let (permit, waited) = pause
-                        .over(self.budget.reserve(most, held, self.timeout))
+                        .over(self.budget.reserve(budget::worst(most), held, self.timeout))
                         .await;
                     *budget = Some(permit.map_err(Failure::Budget)?);
                     deadline += waited;

@@ -64,6 +64,18 @@ pub fn return_large_blocks() {
     }
 }
 
+/// Returns the free pages of every arena to the system. Judging a large answer builds its tree
+/// from small blocks on its test thread's arena, and glibc keeps an arena's freed pages: with
+/// 64 test threads taking turns on large answers, each arena would keep the largest tree it
+/// ever held. Called after a large answer is dropped (`client::Sent`), so rarely.
+pub fn return_free_pages() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it is thread-safe.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -387,8 +387,11 @@ fn answer(
     }
     let body = json_body(response, &mut problems).map(|(bytes, value)| {
         // `value` kept the last of each duplicate name: the schema judges that one.
-        let duplicates = duplicate_members::find(bytes);
+        let (duplicates, more) = duplicate_members::count(bytes);
         problems.extend(duplicates.into_iter().map(Problem::DuplicateMember));
+        if more > 0 {
+            problems.push(Problem::Unlisted(vec![(Check::Body, more)]));
+        }
         let (violations, more) = schemas.count_response(profile, &value);
         problems.extend(violations.into_iter().map(Problem::Schema));
         if more > 0 {
@@ -482,33 +485,8 @@ fn content_type_problem(values: &[String]) -> Option<Problem> {
     })
 }
 
-/// Bodies with more JSON values than this are not parsed: a permission has a few dozen, and a
-/// parsed value takes up to 80 bytes however short its text (`0,`), so 16 MiB of tiny values
-/// would take over 600 MiB to judge. A million values bound that at about 80 MiB.
-pub const MAX_VALUES: usize = 1_000_000;
-
-/// An upper bound of the values in a JSON text, without parsing it: one more than the commas,
-/// colons and opening brackets outside strings.
-fn count_values(bytes: &[u8]) -> usize {
-    let (mut count, mut in_string, mut escaped) = (1usize, false, false);
-    for &b in bytes {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-        } else {
-            match b {
-                b'"' => in_string = true,
-                b',' | b':' | b'[' | b'{' => count += 1,
-                _ => {}
-            }
-        }
-    }
-    count
-}
+pub use crate::json_count::MAX_VALUES;
+use crate::json_count::count_values;
 
 /// Exactly one JSON document: empty, truncated and trailing bytes all fail.
 pub fn parse_json(bytes: &[u8]) -> Result<Value, Problem> {

@@ -89,3 +89,12 @@ fn a_report_past_the_runs_limit_keeps_its_first_lines() {
     );
     assert!(!short.contains("2. [body]"), "{short}");
 }
+
+#[test]
+fn a_non_2xx_body_over_the_value_cap_is_not_parsed_for_graphs_error_shape() {
+    let padding = vec![0; verdict::MAX_VALUES];
+    let over = json!({"error": {"code": "tooMany", "message": "m", "padding": padding}});
+    assert_eq!(verdict::graph_error(over.to_string().as_bytes()), None);
+    let under = json!({"error": {"code": "fine", "message": "m", "padding": [0, 0]}});
+    assert!(verdict::graph_error(under.to_string().as_bytes()).is_some());
+}
