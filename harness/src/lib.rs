@@ -13,7 +13,7 @@
 //!
 //! Modules, bottom-up: leaves hold data types and pure rules ([`profile`], [`token`],
 //! [`template`], [`media_type`], [`datetime`], [`json_text`], [`json_count`], [`duplicate_members`],
-//! [`files`], [`budget`], [`limits`], [`trial`]); above them loading ([`folder`], [`config`], [`params`],
+//! [`files`], [`inert`], [`budget`], [`limits`], [`trial`]); above them loading ([`folder`], [`config`], [`params`],
 //! [`schema`], [`case`], [`variant`], [`expected`]), the verdict ([`behaviour`], [`verdict`]),
 //! the request and the client ([`request`], [`client`]), the reference server ([`reference`](mod@reference),
 //! [`serve`]), the words ([`report`], [`redact`], [`summary`]), and the suite loop on top
@@ -37,6 +37,7 @@ pub mod error;
 pub mod expected;
 pub mod files;
 pub mod folder;
+pub mod inert;
 pub mod json_count;
 pub mod json_text;
 pub mod limits;

@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::behaviour::Behaviour;
+use crate::inert::escape;
 use crate::profile::Profile;
 use crate::request::PreparedRequest;
 use crate::verdict::{self, ContentTypeFault, Problem, StatusRule};
@@ -136,7 +137,7 @@ fn describe(out: &mut String, problem: &Problem) {
                     format!("media type is {essence}; expected application/json")
                 }
             };
-            let _ = writeln!(out, "{why}");
+            let _ = writeln!(out, "{}", escape(&why));
             detail(
                 out,
                 "got:",
@@ -176,7 +177,9 @@ fn describe(out: &mut String, problem: &Problem) {
             let _ = writeln!(
                 out,
                 "{}: the name {:?} occurs {} times in one object",
-                d.pointer, d.name, d.count
+                escape(&d.pointer),
+                d.name,
+                d.count
             );
             detail(out, "pointer:", &d.pointer);
             detail(
@@ -192,7 +195,12 @@ fn describe(out: &mut String, problem: &Problem) {
             } else {
                 &v.pointer
             };
-            let _ = writeln!(out, "{pointer}: {}", first_line(&v.reason));
+            let _ = writeln!(
+                out,
+                "{}: {}",
+                escape(pointer),
+                escape(first_line(&v.reason))
+            );
             detail(out, "pointer:", pointer);
             detail(out, "value:", &v.value);
             detail(out, "rule:", &v.rule);
@@ -229,7 +237,7 @@ fn behaviour(out: &mut String, b: &Behaviour) {
         None => format!("{pointer} is absent"),
     };
     let why = b.rule.why(b.wanted.as_deref());
-    let _ = writeln!(out, "{got}; {why}");
+    let _ = writeln!(out, "{}; {}", escape(&got), escape(&why));
     detail(
         out,
         "pointer:",
@@ -243,8 +251,9 @@ fn behaviour(out: &mut String, b: &Behaviour) {
     detail(out, "source:", b.rule.source());
 }
 
+/// A detail line: whatever `text` holds, one line (see `inert`).
 fn detail(out: &mut String, label: &str, text: &str) {
-    let _ = writeln!(out, "   {label:<10}{text}");
+    let _ = writeln!(out, "   {label:<10}{}", escape(text));
 }
 
 /// The summary line of a report's first problem (`1. [status] expected …`), or its first line.
