@@ -12,7 +12,7 @@ use crate::config::{CONCURRENCY, Config, Profile, SUMMARY};
 use crate::error::SetupError;
 use crate::expected::{Entry, ExpectedFailures};
 use crate::limits;
-use crate::redact::Redactor;
+use crate::redact::{Redactor, Unhidden};
 use crate::reference::ReferenceServer;
 use crate::report;
 use crate::request::PreparedRequest;
@@ -33,6 +33,8 @@ pub struct Suite {
     expected: ExpectedFailures,
     executor: Executor,
     redactor: Redactor,
+    /// Why the token is left in the output, when it is.
+    unhidden: Option<Unhidden>,
     base_url: Url,
     // Kept alive for the run when there is no target.
     reference: Option<ReferenceServer>,
@@ -143,8 +145,15 @@ impl Suite {
                 (server.base_url().clone(), Some(server))
             }
         };
+        let (redactor, unhidden) = Redactor::for_run(
+            &config.token,
+            own_text(&config, &cases, &variants)
+                .iter()
+                .map(String::as_str),
+        );
         Ok(Suite {
-            redactor: Redactor::new(&config.token),
+            redactor,
+            unhidden,
             config,
             schemas,
             cases,
@@ -168,6 +177,11 @@ impl Suite {
 
     pub fn profile(&self) -> Profile {
         self.config.profile
+    }
+
+    /// Why the token is left in the output, when it is: said once on stderr.
+    pub fn unhidden_token(&self) -> Option<Unhidden> {
+        self.unhidden
     }
 
     pub fn uses_reference_server(&self) -> bool {
@@ -298,14 +312,31 @@ impl Suite {
 
     /// The Markdown summary of the trials that ran so far.
     pub fn summary(&self) -> String {
-        let heading = format!(
+        let heading = self.redactor.redact(&format!(
             "Profile `{}`, target `{}`.",
             self.profile().name(),
             self.base_url
-        );
+        ));
         let results = self.results.lock().unwrap_or_else(|e| e.into_inner());
         summary::render(&heading, &self.cases, &self.variants, &results)
     }
+}
+
+/// The text every run prints whatever the target: trial names, and each trial's `curl` line
+/// (path, parameters, body) against a neutral base URL. A token found in it is not hidden.
+fn own_text(config: &Config, cases: &[Case], variants: &[Variant]) -> Vec<String> {
+    let neutral = Url::parse("http://host.invalid/").expect("a valid URL");
+    let mut texts = vec![report::HELP.to_owned()];
+    for id in trials(cases.len(), variants.len()) {
+        texts.push(trial_name(cases, variants, id));
+        let request = PreparedRequest::new(&neutral, &cases[id.case], &config.params.values);
+        let request = match id.variant {
+            None => request,
+            Some(v) => request.with_variant(&variants[v]),
+        };
+        texts.push(request.curl());
+    }
+    texts
 }
 
 /// Turns an outcome into a trial result: an expected failure does not fail the run, and an
@@ -403,6 +434,9 @@ pub fn main() -> ExitCode {
         Ok(suite) => Arc::new(suite),
         Err(e) => return setup_error(&e),
     };
+    if let Some(unhidden) = suite.unhidden_token() {
+        eprintln!("{}", unhidden.note());
+    }
     eprintln!(
         "createlink conformance: {} paths, {} variant{}, {} trials, profile {}, target {}{}",
         suite.cases.len(),
@@ -410,7 +444,7 @@ pub fn main() -> ExitCode {
         if suite.variants.len() == 1 { "" } else { "s" },
         named.len(),
         suite.profile().name(),
-        suite.base_url(),
+        suite.redactor.redact(suite.base_url().as_str()),
         if suite.uses_reference_server() {
             " (the built-in reference server: set CREATELINK_BASE_URL to test an implementation)"
         } else {
