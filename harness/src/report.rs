@@ -173,6 +173,15 @@ fn describe(out: &mut String, problem: &Problem) {
                 detail(out, "around:", context);
             }
         }
+        Problem::BodyNumberOutOfRange { offset, context } => {
+            let _ = writeln!(
+                out,
+                "a number beyond the range of a 64-bit float (IEEE 754 double); parsers that read \
+                 JSON numbers as doubles cannot hold it (RFC 8259 §6)"
+            );
+            detail(out, "at byte:", &offset.to_string());
+            detail(out, "around:", context);
+        }
         Problem::DuplicateMember(d) => {
             let _ = writeln!(
                 out,

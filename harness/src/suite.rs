@@ -79,6 +79,7 @@ impl Plan {
         let variants = variant::load(&config.cases.variants(), &schemas)?;
         let known: Vec<&str> = cases.iter().flat_map(|c| c.template.params()).collect();
         config.params.check_names(&known)?;
+        check_url_lengths(&config, &cases)?;
         let expected = match &config.expected_failures {
             Some(file) => ExpectedFailures::load(file, &cases, &variants)?,
             None => ExpectedFailures::default(),
@@ -320,6 +321,37 @@ impl Suite {
         let results = self.results.lock().unwrap_or_else(|e| e.into_inner());
         summary::render(&heading, &self.cases, &self.variants, &results)
     }
+}
+
+/// The longest request URL the HTTP client sends: `http::Uri` refuses longer ones, and every
+/// request would fail as a connection problem, blamed on the target.
+pub const MAX_URL: usize = u16::MAX as usize - 1;
+
+/// Every case's request URL fits [`MAX_URL`], with the base URL of the run (or the built-in
+/// server's, at most this long).
+fn check_url_lengths(config: &Config, cases: &[Case]) -> Result<(), SetupError> {
+    let built_in = Url::parse("http://127.0.0.1:65535/beta").expect("a valid URL");
+    let base = config.base_url.as_ref().unwrap_or(&built_in);
+    for case in cases {
+        let url = PreparedRequest::new(base, case, &config.params.values).url;
+        if url.as_str().len() > MAX_URL {
+            let variable = if config.params.values.is_empty() {
+                crate::config::BASE_URL
+            } else {
+                crate::params::PARAMS
+            };
+            return Err(SetupError::in_variable(
+                variable,
+                crate::error::VariableFault::UrlTooLong {
+                    template: case.template.as_str().to_owned(),
+                    length: url.as_str().len(),
+                    base: base.as_str().len(),
+                    limit: MAX_URL,
+                },
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The text every run prints whatever the target: trial names, and each trial's `curl` line

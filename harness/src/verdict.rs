@@ -120,6 +120,14 @@ pub enum Problem {
         /// The bytes around `offset`, escaped.
         context: String,
     },
+    /// A number beyond the range of a 64-bit float: valid JSON grammar, but no parser that
+    /// reads numbers as doubles (serde_json, JavaScript) can hold it (RFC 8259 §6).
+    BodyNumberOutOfRange {
+        /// Byte offset where parsing stopped: just after the number.
+        offset: usize,
+        /// The bytes around `offset`, escaped.
+        context: String,
+    },
     /// A name that occurs more than once in one object of the body.
     DuplicateMember(DuplicateMember),
     Schema(Violation),
@@ -158,6 +166,7 @@ impl Problem {
             Problem::BodyTooLarge { .. }
             | Problem::BodyTooManyValues { .. }
             | Problem::BodyNotJson { .. }
+            | Problem::BodyNumberOutOfRange { .. }
             | Problem::DuplicateMember(_) => Check::Body,
             Problem::Schema(_) => Check::Schema,
             Problem::Behaviour(_) => Check::Behaviour,
@@ -511,6 +520,12 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, Problem> {
         } else {
             byte_offset(bytes, e.line(), e.column()).min(bytes.len())
         };
+        if e.is_syntax() && e.to_string().starts_with("number out of range") {
+            return Problem::BodyNumberOutOfRange {
+                offset,
+                context: around(bytes, offset),
+            };
+        }
         Problem::BodyNotJson {
             reason: e.to_string(),
             offset,
