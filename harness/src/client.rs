@@ -31,6 +31,9 @@ use crate::verdict::{AnswerBody, Exchange, Response};
 /// Bodies are read up to this many bytes; a larger one fails its case without being buffered.
 pub const BODY_LIMIT: u64 = 16 * 1024 * 1024;
 
+/// The most runtime workers: one per request in flight up to this many.
+const MAX_WORKERS: usize = 256;
+
 /// How much longer than the timeout the test thread waits before it gives up on an exchange
 /// itself: reqwest's own timeout, with its more precise reason, normally comes first.
 const GRACE: Duration = Duration::from_millis(250);
@@ -101,8 +104,12 @@ impl Executor {
         // has to be installed as the process default once. A second install is a no-op.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            // Requests are I/O-bound; the test threads block on them, two workers drive them.
-            .worker_threads(2)
+            // A worker for each request in flight: a target that floods `1xx` heads keeps its
+            // worker inside hyper's parser for up to seconds (see above), and tasks queued on
+            // that worker wait for it. With two workers, a flood on one path's 13 trials failed
+            // 30 to 55 trials on other paths at a 2 s timeout (tests/isolation.rs); with one
+            // worker per request in flight, none. Idle workers cost a parked thread each.
+            .worker_threads(config.concurrency().clamp(2, MAX_WORKERS))
             .enable_all()
             .build()
             .map_err(|e| SetupError::Start(StartFault::Runtime(e)))?;
