@@ -14,7 +14,9 @@ use std::sync::Arc;
 use std::sync::mpsc::{RecvTimeoutError, sync_channel};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION};
+use reqwest::header::{
+    ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue, LOCATION,
+};
 use reqwest::{Client, Url};
 use tokio::runtime::{Handle, Runtime};
 use tokio::sync::OwnedSemaphorePermit;
@@ -49,6 +51,8 @@ pub struct Executor {
 /// What a request needs on the runtime: shared by the exchanges in flight.
 struct Sender {
     client: Client,
+    /// Keeps no connection: a retry's request always goes on a new one.
+    fresh: Client,
     authorization: HeaderValue,
     timeout: Duration,
     budget: Budget,
@@ -96,6 +100,8 @@ enum Failure {
     Late(&'static str),
     /// The memory budget stayed full past its bound.
     Budget(TooLong),
+    /// Failed before any byte of an answer, and again when retried on a new connection: both.
+    Retried(reqwest::Error, reqwest::Error),
 }
 
 impl Executor {
@@ -117,37 +123,43 @@ impl Executor {
             .base_url
             .as_ref()
             .is_none_or(|u| matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")));
-        let mut builder = Client::builder()
-            // A 3xx is a result to report, not a hop to take.
-            .redirect(reqwest::redirect::Policy::none())
-            // No reqwest timeout: the exchange keeps its own deadline, which stops while it
-            // waits for the memory budget (see `budget`).
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            // Sockets kept for reuse count against the descriptor limit (`limits`): at most one
-            // per request in flight.
-            .pool_max_idle_per_host(config.concurrency())
-            .tcp_nodelay(true);
-        if loopback {
-            // A proxy from the environment must not intercept the built-in or a local server.
-            builder = builder.no_proxy();
-        }
-        if config
+        let http_only = config
             .base_url
             .as_ref()
-            .is_none_or(|u| u.scheme() == "http")
-        {
-            // No https request will be made: trust no root rather than load the system's, so a
-            // machine without a CA store (a slim CI container) runs http targets too.
-            builder = builder.tls_certs_only(std::iter::empty());
-        }
-        let client = builder
-            .build()
-            .map_err(|e| SetupError::Start(StartFault::HttpClient(chain(&e))))?;
+            .is_none_or(|u| u.scheme() == "http");
+        // Two clients alike but for the connections they keep (see `Sender::fresh`).
+        let build = |idle: usize| {
+            let mut builder = Client::builder()
+                // A 3xx is a result to report, not a hop to take.
+                .redirect(reqwest::redirect::Policy::none())
+                // No reqwest timeout: the exchange keeps its own deadline, which stops while it
+                // waits for the memory budget (see `budget`).
+                .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+                // Sockets kept for reuse count against the descriptor limit (`limits`): at most
+                // one per request in flight.
+                .pool_max_idle_per_host(idle)
+                .tcp_nodelay(true);
+            if loopback {
+                // A proxy from the environment must not intercept the built-in or a local server.
+                builder = builder.no_proxy();
+            }
+            if http_only {
+                // No https request will be made: trust no root rather than load the system's, so
+                // a machine without a CA store (a slim CI container) runs http targets too.
+                builder = builder.tls_certs_only(std::iter::empty());
+            }
+            builder
+                .build()
+                .map_err(|e| SetupError::Start(StartFault::HttpClient(chain(&e))))
+        };
+        let client = build(config.concurrency())?;
+        let fresh = build(0)?;
         Ok(Executor {
             handle: runtime.handle().clone(),
             runtime: Some(runtime),
             sender: Arc::new(Sender {
                 client,
+                fresh,
                 authorization: authorization(&config.token),
                 timeout: config.timeout,
                 budget: Budget::default(),
@@ -229,6 +241,14 @@ impl Sender {
             Err(Failure::Http(e)) => Exchange::Failed {
                 reason: self.describe(&request.url, &e),
             },
+            Err(Failure::Retried(first, again)) => Exchange::Failed {
+                reason: format!(
+                    "{} (on a new connection, after the first attempt failed before any byte of \
+                     an answer on a kept-alive one: {})",
+                    self.describe(&request.url, &again),
+                    chain(&first)
+                ),
+            },
             Err(Failure::Late(what)) => Exchange::Failed {
                 reason: self.timed_out(&request.url, &format!("still waiting for {what}")),
             },
@@ -254,19 +274,34 @@ impl Sender {
         budget: &mut Option<OwnedSemaphorePermit>,
     ) -> Result<Response, Failure> {
         let mut deadline = tokio::time::Instant::now() + self.timeout;
-        let mut builder = self
-            .client
-            .post(request.url.clone())
-            .header(CONTENT_TYPE, "application/json")
-            .body(request.body.clone());
-        if request.authorization {
-            builder = builder.header(AUTHORIZATION, self.authorization.clone());
-        }
-        let sending = builder.send();
-        let mut response = timeout_at(deadline, sending)
-            .await
-            .map_err(|_| Failure::Late("the status line and headers"))?
-            .map_err(Failure::Http)?;
+        let post = |client: &Client| {
+            let builder = client
+                .post(request.url.clone())
+                .header(CONTENT_TYPE, "application/json")
+                // No content coding: without it any coding is acceptable (RFC 9110 §12.5.3),
+                // and an encoded answer is named by its coding rather than judged as bytes.
+                .header(ACCEPT_ENCODING, "identity")
+                .body(request.body.clone());
+            match request.authorization {
+                true => builder.header(AUTHORIZATION, self.authorization.clone()),
+                false => builder,
+            }
+        };
+        let late = |_| Failure::Late("the status line and headers");
+        let mut response = match timeout_at(deadline, post(&self.client).send()).await {
+            Err(elapsed) => return Err(late(elapsed)),
+            Ok(Ok(response)) => response,
+            // A kept-alive connection the target closed as the request went out: HTTP/1.1
+            // allows that (RFC 9112 §9.3.1), and a client retries on a new connection.
+            Ok(Err(first)) if before_any_answer(&first) => {
+                match timeout_at(deadline, post(&self.fresh).send()).await {
+                    Err(elapsed) => return Err(late(elapsed)),
+                    Ok(Ok(response)) => response,
+                    Ok(Err(again)) => return Err(Failure::Retried(first, again)),
+                }
+            }
+            Ok(Err(e)) => return Err(Failure::Http(e)),
+        };
         let headers = response.headers();
         let content_types = headers
             .get_all(CONTENT_TYPE)
@@ -276,9 +311,19 @@ impl Sender {
         let location = headers
             .get(LOCATION)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let coding: Vec<String> = headers
+            .get_all(CONTENT_ENCODING)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
+            .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
+            .collect();
         let status = response.status().as_u16();
         let declared = response.content_length();
-        let body = if declared.is_some_and(|n| n > BODY_LIMIT) {
+        let body = if !coding.is_empty() {
+            AnswerBody::Encoded {
+                coding: crate::json_text::cut(&coding.join(", "), 200),
+            }
+        } else if declared.is_some_and(|n| n > BODY_LIMIT) {
             AnswerBody::TooLarge {
                 limit: BODY_LIMIT,
                 declared,
@@ -396,6 +441,32 @@ fn out_of_descriptors(e: &reqwest::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::raw_os_error);
         if matches!(code, Some(libc::EMFILE | libc::ENFILE)) {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// Whether the request failed on a connection the target closed or reset before any byte of
+/// an answer: what a kept-alive connection closed by the target as the request went out looks
+/// like. A new connection cannot have been reused, and connect errors are not this.
+fn before_any_answer(e: &reqwest::Error) -> bool {
+    if e.is_timeout() || e.is_connect() {
+        return false;
+    }
+    let mut source = e.source();
+    while let Some(s) = source {
+        let reset = s.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+            )
+        });
+        // hyper's `IncompleteMessage`, which it does not export but names so.
+        if reset || s.to_string() == "connection closed before message completed" {
             return true;
         }
         source = s.source();

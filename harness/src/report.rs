@@ -154,6 +154,14 @@ fn describe(out: &mut String, problem: &Problem) {
                 detail(out, "length:", &format!("Content-Length: {n}"));
             }
         }
+        Problem::BodyEncoded { coding } => {
+            let _ = writeln!(
+                out,
+                "the body is encoded ({coding}), though the request asked for none \
+                 (Accept-Encoding: identity); not decoded, not judged"
+            );
+            detail(out, "got:", &format!("Content-Encoding: {coding}"));
+        }
         Problem::BodyTooManyValues { limit, values } => {
             let _ = writeln!(
                 out,

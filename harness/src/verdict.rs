@@ -29,6 +29,11 @@ pub enum AnswerBody {
         limit: u64,
         declared: Option<u64>,
     },
+    /// Sent with a content coding (`Content-Encoding`, as sent) although the request asked for
+    /// none (`Accept-Encoding: identity`): not decoded, not judged.
+    Encoded {
+        coding: String,
+    },
 }
 
 /// How a case's exchange ended.
@@ -108,6 +113,10 @@ pub enum Problem {
         limit: u64,
         declared: Option<u64>,
     },
+    /// A body with a content coding, though the request asked for `identity`.
+    BodyEncoded {
+        coding: String,
+    },
     /// More JSON values than [`MAX_VALUES`]: not parsed, so memory stays bounded.
     BodyTooManyValues {
         limit: usize,
@@ -164,6 +173,7 @@ impl Problem {
             Problem::Status { .. } => Check::Status,
             Problem::ContentType { .. } => Check::ContentType,
             Problem::BodyTooLarge { .. }
+            | Problem::BodyEncoded { .. }
             | Problem::BodyTooManyValues { .. }
             | Problem::BodyNotJson { .. }
             | Problem::BodyNumberOutOfRange { .. }
@@ -425,6 +435,12 @@ fn json_body<'a>(response: &'a Response, problems: &mut Vec<Problem>) -> Option<
             });
             None
         }
+        AnswerBody::Encoded { coding } => {
+            problems.push(Problem::BodyEncoded {
+                coding: coding.clone(),
+            });
+            None
+        }
         AnswerBody::Complete(bytes) => match parse_json(bytes) {
             Err(problem) => {
                 problems.push(problem);
@@ -443,6 +459,7 @@ fn status_problem(rule: StatusRule, response: &Response, success: bool) -> Probl
             None if success => (None, None),
             None => (None, Some(body_start(bytes))),
         },
+        AnswerBody::Encoded { coding } => (None, Some(format!("(encoded: {coding})"))),
         AnswerBody::TooLarge { .. } => (None, None),
     };
     Problem::Status {
