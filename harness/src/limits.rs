@@ -23,6 +23,11 @@ pub fn cap_concurrency(wanted: usize, sockets_per_request: usize) -> (usize, Opt
     }
 }
 
+/// Raises the soft `RLIMIT_NOFILE` to the hard limit; returns the soft limit in force after.
+pub fn raise_descriptor_limit_to_hard() -> u64 {
+    raise_descriptor_limit(u64::MAX)
+}
+
 /// Raises the soft `RLIMIT_NOFILE` towards `needed`, up to the hard limit; returns the soft
 /// limit in force afterwards.
 fn raise_descriptor_limit(needed: u64) -> u64 {

@@ -174,8 +174,32 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     }
 }
 
+/// A panic inside the server (wiremock panics when a client leaves in the middle of a request
+/// body) is one line of the log, escaped, never a backtrace: the log is one line per event.
+fn one_line_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".to_owned());
+        let line = crate::json_text::cut(
+            &crate::inert::escape(&format!(
+                "createlink-conformance serve: a request was dropped, unanswered: {payload}"
+            )),
+            2000,
+        );
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }));
+}
+
 /// Serves on `listener` until a signal, then prints the summary.
 fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
+    one_line_panics();
+    // wiremock's accept loop ends for good at the first accept error (EMFILE included): the
+    // most descriptors the system allows put that off as far as it can be.
+    crate::limits::raise_descriptor_limit_to_hard();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

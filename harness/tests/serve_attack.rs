@@ -109,3 +109,57 @@ fn names_and_paths_cannot_forge_lines_in_the_log_or_the_summary() {
     let logged: Vec<&str> = stderr.lines().filter(|l| l.contains(" -> ")).collect();
     assert_eq!(logged.len(), 2, "{stderr}");
 }
+
+#[test]
+fn a_body_past_the_limit_is_refused_413_in_graphs_error_shape() {
+    let serve = Serve::start(|_| {});
+    let padded = format!(
+        "{{\"type\": \"view\", \"scope\": \"anonymous\"{}}}",
+        " ".repeat(2 << 20)
+    );
+    let many = format!("{{\"type\": \"view\", \"x\": [{}0]}}", "0,".repeat(20_000));
+    for body in [padded, many] {
+        let answer = serve.send(&post("/drives/b!d/root/createLink", &body));
+        assert!(
+            answer.starts_with("HTTP/1.1 413"),
+            "{}",
+            &answer[..answer.len().min(300)]
+        );
+        let json = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let value: serde_json::Value = serde_json::from_str(json).unwrap();
+        assert_eq!(value["error"]["code"], "invalidRequest", "{value}");
+        assert!(
+            value["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("at most")
+        );
+    }
+    let stderr = serve.stop();
+    assert_eq!(stderr.matches(" -> 413 too-large: ").count(), 2, "{stderr}");
+}
+
+#[test]
+fn a_client_leaving_mid_body_is_one_log_line_not_a_backtrace() {
+    let serve = Serve::start(|cmd| {
+        cmd.env("RUST_BACKTRACE", "1");
+    });
+    {
+        let mut stream = TcpStream::connect(&serve.address).unwrap();
+        let head = "POST /beta/drives/b!d/root/createLink HTTP/1.1\r\nHost: x\r\n\
+                    Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"type\"";
+        stream.write_all(head.as_bytes()).unwrap();
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let answer = serve.send(&post("/drives/b!d/root/createLink", "{}"));
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let stderr = serve.stop();
+    assert!(
+        !stderr.contains("panicked at") && !stderr.contains("backtrace"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.matches("a request was dropped, unanswered").count() <= 1,
+        "{stderr}"
+    );
+}
