@@ -6,100 +6,24 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use common::behaving_target;
+use common::front::flooding_front;
 use createlink::config::{Config, Profile};
 use createlink::suite::Suite;
 
 /// The path whose requests are flooded, as sent.
 const FLOODED: &str = "/drives/b!conformance-drive/root/createLink";
 
-/// Reads one message (head, and body by Content-Length) from `stream`, after `pending` bytes
-/// already read; returns it and what came after it.
-fn read_message(stream: &mut TcpStream, mut buf: Vec<u8>) -> Option<(Vec<u8>, Vec<u8>)> {
-    let mut chunk = [0u8; 16 * 1024];
-    loop {
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let length = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse::<usize>().ok())
-                .unwrap_or(0);
-            let total = end + 4 + length;
-            if buf.len() >= total {
-                let rest = buf.split_off(total);
-                return Some((buf, rest));
-            }
-        }
-        let n = stream.read(&mut chunk).ok().filter(|&n| n > 0)?;
-        buf.extend_from_slice(&chunk[..n]);
-    }
-}
-
-/// Floods requests on [`FLOODED`]; passes every other request through to `upstream`, one
-/// request at a time, on one upstream connection per client connection.
-fn front(upstream: String) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let upstream = upstream.clone();
-            std::thread::spawn(move || {
-                let mut client = client;
-                let Ok(mut server) = TcpStream::connect(&upstream) else {
-                    return;
-                };
-                let (mut pending, mut from_server) = (Vec::new(), Vec::new());
-                loop {
-                    let Some((request, rest)) = read_message(&mut client, pending) else {
-                        return;
-                    };
-                    pending = rest;
-                    let line = String::from_utf8_lossy(&request[..request.len().min(512)])
-                        .lines()
-                        .next()
-                        .unwrap_or_default()
-                        .to_owned();
-                    if line.contains(&format!("{FLOODED} ")) {
-                        let hints =
-                            b"HTTP/1.1 103 Early Hints\r\nLink: </s.css>; rel=preload\r\n\r\n"
-                                .repeat(256);
-                        for _ in 0..200_000 {
-                            if client.write_all(&hints).is_err() {
-                                return;
-                            }
-                        }
-                        return;
-                    }
-                    if server.write_all(&request).is_err() {
-                        return;
-                    }
-                    let Some((answer, rest)) = read_message(&mut server, from_server) else {
-                        return;
-                    };
-                    from_server = rest;
-                    if client.write_all(&answer).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    format!("http://{address}/beta")
-}
-
 #[test]
 fn a_flood_on_one_path_fails_no_trial_on_another() {
     let reference = behaving_target(Profile::Documented, |_, _| {});
     let upstream = reference.address().to_string();
     let mut config = Config::defaults();
-    config.base_url = Some(front(upstream).parse().unwrap());
+    config.base_url = Some(flooding_front(upstream, FLOODED).parse().unwrap());
     config.timeout = Duration::from_secs(2);
     let suite = Arc::new(Suite::new(config).unwrap());
     // A loaded machine: one thread spinning beside the suite.
