@@ -150,6 +150,7 @@ fn serve_under_slow_clients() {
     let mut slow: Vec<TcpStream> = (0..2000)
         .filter_map(|_| TcpStream::connect(&address).ok())
         .collect();
+    let connected = slow.len();
     for _ in 0..10 {
         slow.retain_mut(|s| s.write_all(b"X").is_ok());
         std::thread::sleep(Duration::from_millis(200));
@@ -165,8 +166,8 @@ fn serve_under_slow_clients() {
     serve.wait().ok();
     let [peak_kib] = sampler.join().unwrap();
     println!(
-        "| serve, 2000 slow clients ({opened} connected), ulimit -n 256 | - | - | {:.2} s | \
-         {:.1} MiB | answers during: {during}, after: {after} | - |",
+        "| serve, 2000 slow clients ({connected} connected, {opened} open after 2 s), ulimit -n \
+         256 | - | - | {:.2} s | {:.1} MiB | answers during: {during}, after: {after} | - |",
         wall.as_secs_f64(),
         peak_kib as f64 / 1024.0
     );

@@ -212,7 +212,7 @@ fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
         reference: Reference::new(templates, profile, plan.schemas),
         tally: Arc::clone(&tally),
     };
-    runtime.block_on(async {
+    let listener_gone = runtime.block_on(async {
         // Registered before the URL is printed: a client may stop the server as soon as it has
         // read the URL.
         let stop = stop_signal().map_err(|e| format!("cannot listen for signals: {e}"))?;
@@ -232,16 +232,55 @@ fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
              profile {}; one line per request below; Ctrl-C or SIGTERM stops it",
             profile.name()
         );
+        let watched = tokio::spawn(watch_listener(*server.address()));
         stop.await;
+        let gone = watched.is_finished();
+        watched.abort();
         drop(server);
-        Ok::<(), String>(())
+        Ok::<bool, String>(gone)
     })?;
     let summary = tally
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .summary(documented);
     let _ = write!(std::io::stderr(), "{summary}");
+    if listener_gone {
+        return Err(format!(
+            "{LISTENER_GONE}; requests after that were not answered"
+        ));
+    }
     Ok(())
+}
+
+const LISTENER_GONE: &str = "the server stopped accepting connections: wiremock's accept loop \
+    ends at the first accept error, such as running out of file descriptors (ulimit -n)";
+
+/// Returns once connections to `address` are refused: wiremock's accept loop has ended (see
+/// [`LISTENER_GONE`]) and nothing will be answered again. Says so in the log at once. A failed
+/// probe for any other reason (this process out of descriptors itself) is tried again.
+async fn watch_listener(address: SocketAddr) {
+    let probe = match address.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), address.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(std::net::Ipv6Addr::LOCALHOST.into(), address.port())
+        }
+        _ => address,
+    };
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        match tokio::net::TcpStream::connect(probe).await {
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "createlink-conformance serve: {LISTENER_GONE}"
+                );
+                return;
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A future that completes on Ctrl-C (SIGINT) or SIGTERM; both handlers are installed before it

@@ -19,13 +19,17 @@ struct Serve {
 impl Serve {
     fn start(setup: impl FnOnce(&mut Command)) -> Serve {
         let mut cmd = Command::new(BIN);
+        cmd.arg("serve");
+        Self::start_command(cmd, setup)
+    }
+
+    fn start_command(mut cmd: Command, setup: impl FnOnce(&mut Command)) -> Serve {
         for (k, _) in std::env::vars_os() {
             if k.to_string_lossy().starts_with("CREATELINK_") {
                 cmd.env_remove(k);
             }
         }
-        cmd.arg("serve")
-            .stdin(Stdio::null())
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         setup(&mut cmd);
@@ -66,12 +70,17 @@ impl Serve {
     }
 
     /// SIGTERM, then everything it wrote on stderr.
-    fn stop(mut self) -> String {
+    fn stop(self) -> String {
+        self.stop_with_status().1
+    }
+
+    /// SIGTERM, then the exit code and everything it wrote on stderr.
+    fn stop_with_status(mut self) -> (Option<i32>, String) {
         let pid = libc::pid_t::try_from(self.child.id()).unwrap();
         // SAFETY: kill(2) on our own child, not yet waited for.
         unsafe { libc::kill(pid, libc::SIGTERM) };
-        self.child.wait().unwrap();
-        self.stderr.take().unwrap().join().unwrap()
+        let status = self.child.wait().unwrap();
+        (status.code(), self.stderr.take().unwrap().join().unwrap())
     }
 }
 
@@ -162,4 +171,24 @@ fn a_client_leaving_mid_body_is_one_log_line_not_a_backtrace() {
         stderr.matches("a request was dropped, unanswered").count() <= 1,
         "{stderr}"
     );
+}
+
+#[test]
+fn a_listener_lost_to_the_descriptor_limit_is_logged_and_fails_the_exit_code() {
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "ulimit -n 64 && exec \"$0\" serve", BIN]);
+    let serve = Serve::start_command(cmd, |_| {});
+    // Past the limit: wiremock's accept loop ends at the first EMFILE.
+    let many: Vec<TcpStream> = (0..100)
+        .filter_map(|_| TcpStream::connect(&serve.address).ok())
+        .collect();
+    assert!(!many.is_empty());
+    drop(many);
+    std::thread::sleep(Duration::from_millis(1500));
+    let (code, stderr) = serve.stop_with_status();
+    assert!(
+        stderr.contains("the server stopped accepting connections"),
+        "{stderr}"
+    );
+    assert_eq!(code, Some(1), "{stderr}");
 }
