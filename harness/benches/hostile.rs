@@ -6,7 +6,8 @@
 //! 3. An endless fast stream of `103 Early Hints` on the 23 cases, `CREATELINK_TIMEOUT_SECS=1`.
 //! 4. The cases of issue 18, each its own row: a valid answer padded to 300 KB and sent chunked
 //!    (the repeat hung on it), 10k violations on every path, 15 MiB Graph error messages, 126
-//!    nested long names in 16 MiB, an object of 500k members, a flood on one path (the others
+//!    nested long names in 16 MiB, an object of 500k members (and one of 120k, under the value
+//!    cap, which is parsed), a flood on one path (the others
 //!    answered by `serve`), and `serve` itself under 2000 slow clients at `ulimit -n 256`.
 
 mod common;
@@ -88,6 +89,14 @@ fn main() {
     run(
         "object of 500k members, 5.9 MB",
         &members,
+        Some(&cases),
+        64,
+        "30",
+    );
+    let parsed = target(members_under_the_cap);
+    run(
+        "object of 120k members, 1.4 MB (parsed)",
+        &parsed,
         Some(&cases),
         64,
         "30",
@@ -360,6 +369,16 @@ fn many_members(stream: &mut TcpStream) {
     static BODY: OnceLock<String> = OnceLock::new();
     let body = BODY.get_or_init(|| {
         let members: Vec<String> = (0..500_000).map(|i| format!("\"m{i}\":0")).collect();
+        format!("{{\"value\": {{{}}}}}", members.join(","))
+    });
+    json_answer(stream, body);
+}
+
+/// Just under the value cap: parsed and judged, so its reservation is what judging costs.
+fn members_under_the_cap(stream: &mut TcpStream) {
+    static BODY: OnceLock<String> = OnceLock::new();
+    let body = BODY.get_or_init(|| {
+        let members: Vec<String> = (0..120_000).map(|i| format!("\"m{i}\":0")).collect();
         format!("{{\"value\": {{{}}}}}", members.join(","))
     });
     json_answer(stream, body);
