@@ -6,7 +6,7 @@
 //! 3. An endless fast stream of `103 Early Hints` on the 23 cases, `CREATELINK_TIMEOUT_SECS=1`.
 //! 4. The cases of issue 18, each its own row: a valid answer padded to 300 KB and sent chunked
 //!    (the repeat hung on it), 10k violations on every path, 15 MiB Graph error messages, 126
-//!    nested long names in 16 MiB, an object of 500k members (and one of 120k, under the value
+//!    nested long names in 16 MiB, an object of 500k members (and one of 45k, under the value
 //!    cap, which is parsed), a flood on one path (the others
 //!    answered by `serve`), and `serve` itself under 2000 slow clients at `ulimit -n 256`.
 
@@ -95,8 +95,16 @@ fn main() {
     );
     let parsed = target(members_under_the_cap);
     run(
-        "object of 120k members, 1.4 MB (parsed)",
+        "object of 45k members, 0.5 MB (parsed)",
         &parsed,
+        Some(&cases),
+        64,
+        "30",
+    );
+    let roles = target(wrong_roles_at_the_cap);
+    run(
+        "99k wrongly typed roles, 0.2 MB (a violation a value)",
+        &roles,
         Some(&cases),
         64,
         "30",
@@ -378,8 +386,19 @@ fn many_members(stream: &mut TcpStream) {
 fn members_under_the_cap(stream: &mut TcpStream) {
     static BODY: OnceLock<String> = OnceLock::new();
     let body = BODY.get_or_init(|| {
-        let members: Vec<String> = (0..120_000).map(|i| format!("\"m{i}\":0")).collect();
+        let members: Vec<String> = (0..45_000).map(|i| format!("\"m{i}\":0")).collect();
         format!("{{\"value\": {{{}}}}}", members.join(","))
+    });
+    json_answer(stream, body);
+}
+
+/// A violation for every value, just under the value cap: the costliest body per byte to judge.
+fn wrong_roles_at_the_cap(stream: &mut TcpStream) {
+    static BODY: OnceLock<String> = OnceLock::new();
+    let body = BODY.get_or_init(|| {
+        let mut value: serde_json::Value = serde_json::from_str(&valid_permission()).unwrap();
+        value["roles"] = serde_json::json!(vec![1; 99_000]);
+        serde_json::json!({ "value": value }).to_string()
     });
     json_answer(stream, body);
 }

@@ -6,9 +6,9 @@
 //! a body of more than [`MAX_VALUES`].
 
 /// Bodies with more JSON values than this are not parsed: a permission has a few dozen. At
-/// [`crate::budget::PER_VALUE`] bytes each, the tree of the largest body judged stays within
-/// the memory budget beside its bytes.
-pub const MAX_VALUES: usize = 250_000;
+/// [`crate::budget::PER_VALUE`] bytes each, judging the largest body parsed stays within the
+/// memory budget beside its bytes.
+pub const MAX_VALUES: usize = 100_000;
 
 /// An upper bound of the values in a JSON text, fed in pieces: one more than the commas, colons
 /// and opening brackets outside strings.
