@@ -9,8 +9,10 @@
 //! is judged and dropped.
 //!
 //! A trial that sends twice (the repeat) holds its first answer's reservation while the second
-//! answer arrives: what it holds counts towards what it may take, so its own reservations never
-//! add up to more than the whole budget, and it never waits for budget that it holds itself.
+//! answer arrives, so its first reservation is made for both, in the same one step; the second
+//! answer never waits while the trial holds budget (it takes more only if it is free: see
+//! [`Budget::try_reserve`]). Otherwise two repeats could each hold a first answer and wait for
+//! room for their second, for ever.
 //!
 //! A case that waits for budget is not at fault: the time it waits does not count against its
 //! deadline (see [`Pause`]). The wait itself is bounded ([`Budget::reserve`]'s `within`): past
@@ -74,16 +76,14 @@ impl Default for Budget {
 
 impl Budget {
     /// Reserves `bytes` (an answer's [`worst`] cost), waiting until they are free, for at most
-    /// `within`. `held` is what the same trial holds already: together never more than the
-    /// whole budget, so one trial alone always gets what it asks for. `Err` after `within`
-    /// without the room.
+    /// `within`. Never more than the whole budget, so one trial alone always gets what it asks
+    /// for. `Err` after `within` without the room.
     pub async fn reserve(
         &self,
         bytes: usize,
-        held: usize,
         within: Duration,
     ) -> Result<OwnedSemaphorePermit, TooLong> {
-        let wanted = bytes.min(TOTAL.saturating_sub(held));
+        let wanted = bytes.min(TOTAL);
         let permits = u32::try_from(wanted).unwrap_or(u32::MAX);
         let acquire = Arc::clone(&self.0).acquire_many_owned(permits);
         match tokio::time::timeout(within, acquire).await {
@@ -91,6 +91,14 @@ impl Budget {
             // The semaphore is never closed; a closed one would never give room either.
             Ok(Err(_)) | Err(_) => Err(TooLong(within)),
         }
+    }
+}
+
+impl Budget {
+    /// Reserves `bytes` (at most the whole budget) if they are free now; never waits.
+    pub fn try_reserve(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
+        let permits = u32::try_from(bytes.min(TOTAL)).unwrap_or(u32::MAX);
+        Arc::clone(&self.0).try_acquire_many_owned(permits).ok()
     }
 }
 
@@ -136,10 +144,7 @@ mod tests {
             .unwrap();
         rt.block_on(async {
             let budget = Budget::default();
-            let first = budget
-                .reserve(TOTAL, 0, Duration::from_secs(5))
-                .await
-                .unwrap();
+            let first = budget.reserve(TOTAL, Duration::from_secs(5)).await.unwrap();
             let pause = Pause::default();
             let second = budget.clone();
             let release = async {
@@ -148,7 +153,7 @@ mod tests {
             };
             let within = Duration::from_secs(5);
             let ((permit, waited), ()) =
-                tokio::join!(pause.over(second.reserve(TOTAL / 12, 0, within)), release);
+                tokio::join!(pause.over(second.reserve(TOTAL / 12, within)), release);
             assert_eq!(permit.unwrap().num_permits(), TOTAL / 12);
             assert!(waited >= Duration::from_millis(50) && pause.total() == waited);
         });
@@ -178,19 +183,16 @@ mod tests {
             let budget = Budget::default();
             let within = Duration::from_secs(5);
             // A first answer without a length reserves the whole budget…
-            let first = budget.reserve(TOTAL, 0, within).await.unwrap();
+            let first = budget.reserve(TOTAL * 2, within).await.unwrap();
             assert_eq!(first.num_permits(), TOTAL);
-            // …and the same trial's second answer takes what is left of its share, at once.
-            let second = budget
-                .reserve(TOTAL, first.num_permits(), within)
-                .await
-                .unwrap();
-            assert_eq!(second.num_permits(), 0);
+            // …and the same trial's second answer does not wait for more: none is free.
+            assert!(budget.try_reserve(FREE).is_none());
             // Another trial waits, and gives up at its bound.
-            let other = budget.reserve(FREE, 0, Duration::from_millis(50)).await;
+            let other = budget.reserve(FREE, Duration::from_millis(50)).await;
             assert_eq!(other.unwrap_err(), TooLong(Duration::from_millis(50)));
-            drop((first, second));
-            assert!(budget.reserve(FREE, 0, within).await.is_ok());
+            drop(first);
+            assert!(budget.try_reserve(FREE).is_some());
+            assert!(budget.reserve(FREE, within).await.is_ok());
         });
     }
 }

@@ -62,13 +62,19 @@ struct Sender {
 pub struct Sent {
     exchange: Exchange,
     _budget: Option<OwnedSemaphorePermit>,
+    /// What of `_budget` this answer does not need: kept for the trial's later answers.
+    spare: usize,
 }
 
-impl Sent {
-    /// The bytes of budget this answer holds.
-    fn held(&self) -> usize {
-        self._budget.as_ref().map_or(0, |p| p.num_permits())
-    }
+/// What a trial's exchange may use of the budget its earlier answers hold.
+#[derive(Clone, Copy, Default)]
+struct Share {
+    /// Bytes its earlier answers reserved for it (see [`Sent::spare`]).
+    spare: usize,
+    /// Whether its earlier answers hold any budget: then it must never wait for more.
+    holding: bool,
+    /// Answers still to come after this one.
+    later: usize,
 }
 
 impl Drop for Sent {
@@ -174,11 +180,11 @@ impl Executor {
     /// Sends the request and reads the answer, blocking the calling (test) thread at most the
     /// timeout (and `GRACE`), whatever the target does.
     pub fn send(&self, request: &PreparedRequest) -> Sent {
-        self.send_holding(request, 0)
+        self.send_sharing(request, Share::default())
     }
 
-    /// [`Executor::send`] for a trial that holds `held` bytes of budget for earlier answers.
-    fn send_holding(&self, request: &PreparedRequest, held: usize) -> Sent {
+    /// [`Executor::send`] as one of a trial's answers, with what its earlier ones hold.
+    fn send_sharing(&self, request: &PreparedRequest, share: Share) -> Sent {
         let (done, result) = sync_channel(1);
         let sender = Arc::clone(&self.sender);
         let owned = request.clone();
@@ -186,7 +192,7 @@ impl Executor {
         let paused = Arc::clone(&pause);
         let start = Instant::now();
         let task = self.handle().spawn(async move {
-            let _ = done.send(sender.send(&owned, &paused, held).await);
+            let _ = done.send(sender.send(&owned, &paused, share).await);
         });
         // Time spent waiting for budget moved the deadline, by at most the timeout (the wait's
         // own bound): so this loop ends within twice the timeout and the grace.
@@ -204,19 +210,25 @@ impl Executor {
                 reason: self.sender.too_late(&request.url),
             },
             _budget: None,
+            spare: 0,
         }
     }
 }
 
 impl Executor {
     /// Sends the request as many times as it says, one after the other: a repeat's second
-    /// request starts once the first answer is in, as a client calling again would. The first
-    /// answer's budget is kept for judging, and counts towards what the second may reserve.
+    /// request starts once the first answer is in, as a client calling again would. Every
+    /// answer's budget is kept until the trial is judged; the first reservation is made for
+    /// every answer to come (see `Sender::exchange`).
     pub fn send_all(&self, request: &PreparedRequest) -> Vec<Sent> {
         let mut sent: Vec<Sent> = Vec::with_capacity(request.times);
-        for _ in 0..request.times {
-            let held = sent.iter().map(Sent::held).sum();
-            sent.push(self.send_holding(request, held));
+        for i in 0..request.times {
+            let share = Share {
+                spare: sent.last().map_or(0, |s| s.spare),
+                holding: sent.iter().any(|s| s._budget.is_some()),
+                later: request.times - i - 1,
+            };
+            sent.push(self.send_sharing(request, share));
         }
         sent
     }
@@ -234,9 +246,13 @@ impl Drop for Executor {
 }
 
 impl Sender {
-    async fn send(&self, request: &PreparedRequest, pause: &Pause, held: usize) -> Sent {
+    async fn send(&self, request: &PreparedRequest, pause: &Pause, share: Share) -> Sent {
         let mut budget = None;
-        let exchange = match self.exchange(request, pause, held, &mut budget).await {
+        let mut spare = share.spare;
+        let exchange = match self
+            .exchange(request, pause, share, &mut budget, &mut spare)
+            .await
+        {
             Ok(response) => Exchange::Answered(response),
             Err(Failure::Http(e)) => Exchange::Failed {
                 reason: self.describe(&request.url, &e),
@@ -254,7 +270,9 @@ impl Sender {
             },
             Err(Failure::Budget(TooLong(waited))) => Exchange::Failed {
                 reason: format!(
-                    "the answer from {} was not read to its end: the harness waited {} s for                      room in its own memory budget, held by other trials' large answers; this is                      the harness's limit, not a fault of the target: lower CREATELINK_CONCURRENCY",
+                    "the answer from {} was not read to its end: the harness waited {} s for \
+                     room in its own memory budget, held by other trials' large answers; this is \
+                     the harness's limit, not a fault of the target: lower CREATELINK_CONCURRENCY",
                     target(&request.url),
                     waited.as_secs_f64()
                 ),
@@ -263,6 +281,7 @@ impl Sender {
         Sent {
             exchange,
             _budget: budget,
+            spare,
         }
     }
 
@@ -270,8 +289,9 @@ impl Sender {
         &self,
         request: &PreparedRequest,
         pause: &Pause,
-        held: usize,
+        share: Share,
         budget: &mut Option<OwnedSemaphorePermit>,
+        spare: &mut usize,
     ) -> Result<Response, Failure> {
         let mut deadline = tokio::time::Instant::now() + self.timeout;
         let post = |client: &Client| {
@@ -331,6 +351,7 @@ impl Sender {
         } else {
             let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
             let mut values = Counter::default();
+            let mut reserved = false;
             let mut too_large = false;
             loop {
                 let next = timeout_at(deadline, response.chunk())
@@ -344,15 +365,30 @@ impl Sender {
                     break;
                 }
                 values.feed(&chunk);
-                if budget.is_none()
-                    && budget::cost(bytes.len() + chunk.len(), values.count()) > FREE
-                {
+                if !reserved && budget::cost(bytes.len() + chunk.len(), values.count()) > FREE {
+                    reserved = true;
                     let most = declared.unwrap_or(BODY_LIMIT).min(BODY_LIMIT) as usize;
-                    let (permit, waited) = pause
-                        .over(self.budget.reserve(budget::worst(most), held, self.timeout))
-                        .await;
-                    *budget = Some(permit.map_err(Failure::Budget)?);
-                    deadline += waited;
+                    let need = budget::worst(most);
+                    if need <= share.spare {
+                        // Reserved by the trial's first answer, for this one.
+                        *spare = share.spare - need;
+                    } else if share.holding {
+                        // Never wait while holding: two trials could each hold and wait for
+                        // the other's. More than the first answer reserved for this one is
+                        // taken only if free; else this answer is judged beyond the budget
+                        // (at most one answer a trial, see README, Performance).
+                        *budget = self.budget.try_reserve(need - share.spare);
+                        *spare = 0;
+                    } else {
+                        // One step for this answer and the trial's later ones alike.
+                        let wanted = need.saturating_mul(1 + share.later);
+                        let (permit, waited) =
+                            pause.over(self.budget.reserve(wanted, self.timeout)).await;
+                        let permit = permit.map_err(Failure::Budget)?;
+                        *spare = permit.num_permits().saturating_sub(need);
+                        *budget = Some(permit);
+                        deadline += waited;
+                    }
                 }
                 bytes.extend_from_slice(&chunk);
             }

@@ -322,3 +322,48 @@ fn the_repeat_of_a_large_chunked_answer_ends_and_passes() {
         .expect("the repeat trial hung waiting for the memory budget its first answer holds");
     assert!(passed, "{report}");
 }
+
+/// An answer past the free allowance, with a length: 10,000 wrongly typed roles (about 7 MiB
+/// reserved each), its second half sent after a pause, so every trial's first answer has
+/// reserved (or waits to) before any is complete.
+fn ten_thousand_roles(stream: &mut TcpStream) {
+    let mut value = permission();
+    value["roles"] = json!(vec![1; 10_000]);
+    let body = json!({ "value": value }).to_string();
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
+    );
+    let whole = format!("{head}{body}");
+    let (first, second) = whole.as_bytes().split_at(whole.len() / 2);
+    if stream.write_all(first).is_ok() {
+        std::thread::sleep(Duration::from_millis(300));
+        common::write_all(stream, second);
+    }
+}
+
+#[test]
+fn repeats_never_wait_for_each_others_budget() {
+    let mut config = config_for(&raw_target(ten_thousand_roles), Profile::Documented);
+    config.timeout = Duration::from_secs(3);
+    let suite = std::sync::Arc::new(createlink::suite::Suite::new(config).unwrap());
+    // Every path's repeat at once: together their first answers hold more than the budget.
+    let repeats: Vec<_> = suite
+        .trials()
+        .into_iter()
+        .filter(|&id| suite.trial_name(id).ends_with(" repeat"))
+        .collect();
+    assert_eq!(repeats.len(), 23);
+    let threads: Vec<_> = repeats
+        .into_iter()
+        .map(|id| {
+            let suite = std::sync::Arc::clone(&suite);
+            std::thread::spawn(move || suite.run_trial(id).report())
+        })
+        .collect();
+    for thread in threads {
+        let report = thread.join().unwrap();
+        assert!(!report.contains("memory budget"), "{report}");
+    }
+}
