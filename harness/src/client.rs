@@ -260,7 +260,7 @@ impl Sender {
             Err(Failure::Retried(first, again)) => Exchange::Failed {
                 reason: format!(
                     "{} (on a new connection, after the first attempt failed before any byte of \
-                     an answer on a kept-alive one: {})",
+                     an answer, as on a kept-alive connection the target closes: {})",
                     self.describe(&request.url, &again),
                     chain(&first)
                 ),
