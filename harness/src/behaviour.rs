@@ -9,7 +9,7 @@ use reqwest::Url;
 use serde_json::Value;
 
 use crate::datetime::DateTimeOffset;
-use crate::json_text::cut;
+use crate::json_text::compact;
 
 /// Values are shown in reports up to this many characters.
 const SHOWN: usize = 200;
@@ -290,7 +290,8 @@ fn is_web_url(text: &str) -> bool {
 }
 
 fn show(value: &Value) -> String {
-    cut(&value.to_string(), SHOWN)
+    // Not `cut(&value.to_string())`: a 15 MiB value would be formatted whole to show 200 bytes.
+    compact(value, SHOWN)
 }
 
 #[cfg(test)]

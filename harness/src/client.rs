@@ -14,14 +14,17 @@ use std::sync::Arc;
 use std::sync::mpsc::{RecvTimeoutError, sync_channel};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderValue, LOCATION};
+use reqwest::header::{
+    ACCEPT_ENCODING, AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, HeaderValue, LOCATION,
+};
 use reqwest::{Client, Url};
 use tokio::runtime::{Handle, Runtime};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::timeout_at;
 
-use crate::budget::{Budget, FREE, Pause};
+use crate::budget::{self, Budget, FREE, Pause, TooLong};
 use crate::error::{SetupError, StartFault};
+use crate::json_count::Counter;
 
 use crate::config::{Config, TIMEOUT_SECS, Token};
 use crate::request::PreparedRequest;
@@ -29,6 +32,9 @@ use crate::verdict::{AnswerBody, Exchange, Response};
 
 /// Bodies are read up to this many bytes; a larger one fails its case without being buffered.
 pub const BODY_LIMIT: u64 = 16 * 1024 * 1024;
+
+/// The most runtime workers: one per request in flight up to this many.
+const MAX_WORKERS: usize = 256;
 
 /// How much longer than the timeout the test thread waits before it gives up on an exchange
 /// itself: reqwest's own timeout, with its more precise reason, normally comes first.
@@ -45,6 +51,8 @@ pub struct Executor {
 /// What a request needs on the runtime: shared by the exchanges in flight.
 struct Sender {
     client: Client,
+    /// Keeps no connection: a retry's request always goes on a new one.
+    fresh: Client,
     authorization: HeaderValue,
     timeout: Duration,
     budget: Budget,
@@ -56,6 +64,33 @@ pub struct Sent {
     _budget: Option<OwnedSemaphorePermit>,
     /// The answer's `Retry-After` header, for the throttling layer (`retry`).
     pub retry_after: Option<String>,
+    /// What of `_budget` this answer does not need: kept for the trial's later answers.
+    spare: usize,
+}
+
+/// What a trial's exchange may use of the budget its earlier answers hold.
+#[derive(Clone, Copy, Default)]
+struct Share {
+    /// Bytes its earlier answers reserved for it (see [`Sent::spare`]).
+    spare: usize,
+    /// Whether its earlier answers hold any budget: then it must never wait for more.
+    holding: bool,
+    /// Answers still to come after this one.
+    later: usize,
+}
+
+impl Drop for Sent {
+    /// A large answer's bytes go first, then its reservation, and the pages its judging used go
+    /// back to the system (`limits::return_free_pages`), so the budget bounds what stays.
+    fn drop(&mut self) {
+        if let Some(permit) = self._budget.take() {
+            self.exchange = Exchange::Failed {
+                reason: String::new(),
+            };
+            drop(permit);
+            crate::limits::return_free_pages();
+        }
+    }
 }
 
 impl Deref for Sent {
@@ -71,6 +106,10 @@ enum Failure {
     Http(reqwest::Error),
     /// The deadline passed while waiting for what the text names.
     Late(&'static str),
+    /// The memory budget stayed full past its bound.
+    Budget(TooLong),
+    /// Failed before any byte of an answer, and again when retried on a new connection: both.
+    Retried(reqwest::Error, reqwest::Error),
 }
 
 impl Executor {
@@ -79,8 +118,12 @@ impl Executor {
         // has to be installed as the process default once. A second install is a no-op.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            // Requests are I/O-bound; the test threads block on them, two workers drive them.
-            .worker_threads(2)
+            // A worker for each request in flight: a target that floods `1xx` heads keeps its
+            // worker inside hyper's parser for up to seconds (see above), and tasks queued on
+            // that worker wait for it. With two workers, a flood on one path's 13 trials failed
+            // 30 to 55 trials on other paths at a 2 s timeout (tests/isolation.rs); with one
+            // worker per request in flight, none. Idle workers cost a parked thread each.
+            .worker_threads(config.concurrency().clamp(2, MAX_WORKERS))
             .enable_all()
             .build()
             .map_err(|e| SetupError::Start(StartFault::Runtime(e)))?;
@@ -88,37 +131,43 @@ impl Executor {
             .base_url
             .as_ref()
             .is_none_or(|u| matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]")));
-        let mut builder = Client::builder()
-            // A 3xx is a result to report, not a hop to take.
-            .redirect(reqwest::redirect::Policy::none())
-            // No reqwest timeout: the exchange keeps its own deadline, which stops while it
-            // waits for the memory budget (see `budget`).
-            .connect_timeout(config.timeout.min(Duration::from_secs(10)))
-            // Sockets kept for reuse count against the descriptor limit (`limits`): at most one
-            // per request in flight.
-            .pool_max_idle_per_host(config.concurrency())
-            .tcp_nodelay(true);
-        if loopback {
-            // A proxy from the environment must not intercept the built-in or a local server.
-            builder = builder.no_proxy();
-        }
-        if config
+        let http_only = config
             .base_url
             .as_ref()
-            .is_none_or(|u| u.scheme() == "http")
-        {
-            // No https request will be made: trust no root rather than load the system's, so a
-            // machine without a CA store (a slim CI container) runs http targets too.
-            builder = builder.tls_certs_only(std::iter::empty());
-        }
-        let client = builder
-            .build()
-            .map_err(|e| SetupError::Start(StartFault::HttpClient(chain(&e))))?;
+            .is_none_or(|u| u.scheme() == "http");
+        // Two clients alike but for the connections they keep (see `Sender::fresh`).
+        let build = |idle: usize| {
+            let mut builder = Client::builder()
+                // A 3xx is a result to report, not a hop to take.
+                .redirect(reqwest::redirect::Policy::none())
+                // No reqwest timeout: the exchange keeps its own deadline, which stops while it
+                // waits for the memory budget (see `budget`).
+                .connect_timeout(config.timeout.min(Duration::from_secs(10)))
+                // Sockets kept for reuse count against the descriptor limit (`limits`): at most
+                // one per request in flight.
+                .pool_max_idle_per_host(idle)
+                .tcp_nodelay(true);
+            if loopback {
+                // A proxy from the environment must not intercept the built-in or a local server.
+                builder = builder.no_proxy();
+            }
+            if http_only {
+                // No https request will be made: trust no root rather than load the system's, so
+                // a machine without a CA store (a slim CI container) runs http targets too.
+                builder = builder.tls_certs_only(std::iter::empty());
+            }
+            builder
+                .build()
+                .map_err(|e| SetupError::Start(StartFault::HttpClient(chain(&e))))
+        };
+        let client = build(config.concurrency())?;
+        let fresh = build(0)?;
         Ok(Executor {
             handle: runtime.handle().clone(),
             runtime: Some(runtime),
             sender: Arc::new(Sender {
                 client,
+                fresh,
                 authorization: authorization(&config.token),
                 timeout: config.timeout,
                 budget: Budget::default(),
@@ -133,6 +182,11 @@ impl Executor {
     /// Sends the request and reads the answer, blocking the calling (test) thread at most the
     /// timeout (and `GRACE`), whatever the target does.
     pub fn send(&self, request: &PreparedRequest) -> Sent {
+        self.send_sharing(request, Share::default())
+    }
+
+    /// [`Executor::send`] as one of a trial's answers, with what its earlier ones hold.
+    fn send_sharing(&self, request: &PreparedRequest, share: Share) -> Sent {
         let (done, result) = sync_channel(1);
         let sender = Arc::clone(&self.sender);
         let owned = request.clone();
@@ -140,15 +194,15 @@ impl Executor {
         let paused = Arc::clone(&pause);
         let start = Instant::now();
         let task = self.handle().spawn(async move {
-            let _ = done.send(sender.send(&owned, &paused).await);
+            let _ = done.send(sender.send(&owned, &paused, share).await);
         });
+        // Time spent waiting for budget moved the deadline, by at most the timeout (the wait's
+        // own bound): so this loop ends within twice the timeout and the grace.
+        let limit = || self.sender.timeout + GRACE + pause.total().min(self.sender.timeout);
         loop {
-            let limit = self.sender.timeout + GRACE + pause.total();
-            match result.recv_timeout(limit.saturating_sub(start.elapsed())) {
+            match result.recv_timeout(limit().saturating_sub(start.elapsed())) {
                 Ok(sent) => return sent,
-                // Time spent waiting for budget moved the deadline: wait on.
-                Err(RecvTimeoutError::Timeout)
-                    if start.elapsed() < self.sender.timeout + GRACE + pause.total() => {}
+                Err(RecvTimeoutError::Timeout) if start.elapsed() < limit() => {}
                 Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
             }
         }
@@ -159,23 +213,49 @@ impl Executor {
             },
             _budget: None,
             retry_after: None,
+            spare: 0,
         }
     }
 }
 
 impl Executor {
     /// Sends the request as many times as it says, one after the other: a repeat's second
-    /// request starts once the first answer is in, as a client calling again would.
+    /// request starts once the first answer is in, as a client calling again would. Every
+    /// answer's budget is kept until the trial is judged; the first reservation is made for
+    /// every answer to come (see `Sender::exchange`).
     pub fn send_all(&self, request: &PreparedRequest) -> Vec<Sent> {
-        (0..request.times).map(|_| self.send(request)).collect()
+        let mut sent: Vec<Sent> = Vec::with_capacity(request.times);
+        for i in 0..request.times {
+            let share = Share::after(&sent, request.times - i - 1);
+            sent.push(self.send_sharing(request, share));
+        }
+        sent
     }
 
     /// [`Executor::send_all`], each request retried while throttled (see `retry`), with what
-    /// the throttling cost.
+    /// the throttling cost. The budget is shared between a trial's answers as there.
     pub fn send_all_retrying(&self, request: &PreparedRequest) -> (Vec<Sent>, Vec<Throttled>) {
-        (0..request.times)
-            .map(|_| crate::retry::send(request, |r| self.send(r), std::thread::sleep))
-            .unzip()
+        let mut sent: Vec<Sent> = Vec::with_capacity(request.times);
+        let mut throttled = Vec::with_capacity(request.times);
+        for i in 0..request.times {
+            let share = Share::after(&sent, request.times - i - 1);
+            let (answer, cost) =
+                crate::retry::send(request, |r| self.send_sharing(r, share), std::thread::sleep);
+            sent.push(answer);
+            throttled.push(cost);
+        }
+        (sent, throttled)
+    }
+}
+
+impl Share {
+    /// The share of a trial's next answer, after its answers `sent`, with `later` still to come.
+    fn after(sent: &[Sent], later: usize) -> Self {
+        Share {
+            spare: sent.last().map_or(0, |s| s.spare),
+            holding: sent.iter().any(|s| s._budget.is_some()),
+            later,
+        }
     }
 }
 
@@ -217,25 +297,51 @@ impl Drop for Executor {
 }
 
 impl Sender {
-    async fn send(&self, request: &PreparedRequest, pause: &Pause) -> Sent {
+    async fn send(&self, request: &PreparedRequest, pause: &Pause, share: Share) -> Sent {
         let mut budget = None;
         let mut retry_after = None;
+        let mut spare = share.spare;
         let exchange = match self
-            .exchange(request, pause, &mut budget, &mut retry_after)
+            .exchange(
+                request,
+                pause,
+                share,
+                &mut budget,
+                &mut retry_after,
+                &mut spare,
+            )
             .await
         {
             Ok(response) => Exchange::Answered(response),
             Err(Failure::Http(e)) => Exchange::Failed {
                 reason: self.describe(&request.url, &e),
             },
+            Err(Failure::Retried(first, again)) => Exchange::Failed {
+                reason: format!(
+                    "{} (on a new connection, after the first attempt failed before any byte of \
+                     an answer, as on a kept-alive connection the target closes: {})",
+                    self.describe(&request.url, &again),
+                    chain(&first)
+                ),
+            },
             Err(Failure::Late(what)) => Exchange::Failed {
                 reason: self.timed_out(&request.url, &format!("still waiting for {what}")),
+            },
+            Err(Failure::Budget(TooLong(waited))) => Exchange::Failed {
+                reason: format!(
+                    "the answer from {} was not read to its end: the harness waited {} s for \
+                     room in its own memory budget, held by other trials' large answers; this is \
+                     the harness's limit, not a fault of the target: lower CREATELINK_CONCURRENCY",
+                    target(&request.url),
+                    waited.as_secs_f64()
+                ),
             },
         };
         Sent {
             exchange,
             _budget: budget,
             retry_after,
+            spare,
         }
     }
 
@@ -243,26 +349,43 @@ impl Sender {
         &self,
         request: &PreparedRequest,
         pause: &Pause,
+        share: Share,
         budget: &mut Option<OwnedSemaphorePermit>,
         retry_after: &mut Option<String>,
+        spare: &mut usize,
     ) -> Result<Response, Failure> {
         let mut deadline = tokio::time::Instant::now() + self.timeout;
-        let mut builder = self
-            .client
-            .request(request.method.clone(), request.url.clone());
-        if request.method == reqwest::Method::POST {
-            builder = builder
-                .header(CONTENT_TYPE, "application/json")
-                .body(request.body.clone());
-        }
-        if request.authorization {
-            builder = builder.header(AUTHORIZATION, self.authorization.clone());
-        }
-        let sending = builder.send();
-        let mut response = timeout_at(deadline, sending)
-            .await
-            .map_err(|_| Failure::Late("the status line and headers"))?
-            .map_err(Failure::Http)?;
+        let build = |client: &Client| {
+            let mut builder = client
+                .request(request.method.clone(), request.url.clone())
+                // No content coding: without it any coding is acceptable (RFC 9110 §12.5.3),
+                // and an encoded answer is named by its coding rather than judged as bytes.
+                .header(ACCEPT_ENCODING, "identity");
+            if request.method == reqwest::Method::POST {
+                builder = builder
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(request.body.clone());
+            }
+            match request.authorization {
+                true => builder.header(AUTHORIZATION, self.authorization.clone()),
+                false => builder,
+            }
+        };
+        let late = |_| Failure::Late("the status line and headers");
+        let mut response = match timeout_at(deadline, build(&self.client).send()).await {
+            Err(elapsed) => return Err(late(elapsed)),
+            Ok(Ok(response)) => response,
+            // A kept-alive connection the target closed as the request went out: HTTP/1.1
+            // allows that (RFC 9112 §9.3.1), and a client retries on a new connection.
+            Ok(Err(first)) if before_any_answer(&first) => {
+                match timeout_at(deadline, build(&self.fresh).send()).await {
+                    Err(elapsed) => return Err(late(elapsed)),
+                    Ok(Ok(response)) => response,
+                    Ok(Err(again)) => return Err(Failure::Retried(first, again)),
+                }
+            }
+            Ok(Err(e)) => return Err(Failure::Http(e)),
+        };
         let headers = response.headers();
         let content_types = headers
             .get_all(CONTENT_TYPE)
@@ -275,15 +398,27 @@ impl Sender {
         *retry_after = headers
             .get(reqwest::header::RETRY_AFTER)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let coding: Vec<String> = headers
+            .get_all(CONTENT_ENCODING)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).trim().to_owned())
+            .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
+            .collect();
         let status = response.status().as_u16();
         let declared = response.content_length();
-        let body = if declared.is_some_and(|n| n > BODY_LIMIT) {
+        let body = if !coding.is_empty() {
+            AnswerBody::Encoded {
+                coding: crate::json_text::cut(&coding.join(", "), 200),
+            }
+        } else if declared.is_some_and(|n| n > BODY_LIMIT) {
             AnswerBody::TooLarge {
                 limit: BODY_LIMIT,
                 declared,
             }
         } else {
             let mut bytes = Vec::with_capacity(declared.unwrap_or(0) as usize);
+            let mut values = Counter::default();
+            let mut reserved = false;
             let mut too_large = false;
             loop {
                 let next = timeout_at(deadline, response.chunk())
@@ -296,11 +431,31 @@ impl Sender {
                     too_large = true;
                     break;
                 }
-                if budget.is_none() && bytes.len() + chunk.len() > FREE {
+                values.feed(&chunk);
+                if !reserved && budget::cost(bytes.len() + chunk.len(), values.count()) > FREE {
+                    reserved = true;
                     let most = declared.unwrap_or(BODY_LIMIT).min(BODY_LIMIT) as usize;
-                    let (permit, waited) = pause.over(self.budget.reserve(most)).await;
-                    *budget = permit;
-                    deadline += waited;
+                    let need = budget::worst(most);
+                    if need <= share.spare {
+                        // Reserved by the trial's first answer, for this one.
+                        *spare = share.spare - need;
+                    } else if share.holding {
+                        // Never wait while holding: two trials could each hold and wait for
+                        // the other's. More than the first answer reserved for this one is
+                        // taken only if free; else this answer is judged beyond the budget
+                        // (at most one answer a trial, see README, Performance).
+                        *budget = self.budget.try_reserve(need - share.spare);
+                        *spare = 0;
+                    } else {
+                        // One step for this answer and the trial's later ones alike.
+                        let wanted = need.saturating_mul(1 + share.later);
+                        let (permit, waited) =
+                            pause.over(self.budget.reserve(wanted, self.timeout)).await;
+                        let permit = permit.map_err(Failure::Budget)?;
+                        *spare = permit.num_permits().saturating_sub(need);
+                        *budget = Some(permit);
+                        deadline += waited;
+                    }
                 }
                 bytes.extend_from_slice(&chunk);
             }
@@ -389,6 +544,32 @@ fn out_of_descriptors(e: &reqwest::Error) -> bool {
             .downcast_ref::<std::io::Error>()
             .and_then(std::io::Error::raw_os_error);
         if matches!(code, Some(libc::EMFILE | libc::ENFILE)) {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
+/// Whether the request failed on a connection the target closed or reset before any byte of
+/// an answer: what a kept-alive connection closed by the target as the request went out looks
+/// like. A new connection cannot have been reused, and connect errors are not this.
+fn before_any_answer(e: &reqwest::Error) -> bool {
+    if e.is_timeout() || e.is_connect() {
+        return false;
+    }
+    let mut source = e.source();
+    while let Some(s) = source {
+        let reset = s.downcast_ref::<std::io::Error>().is_some_and(|io| {
+            matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+            )
+        });
+        // hyper's `IncompleteMessage`, which it does not export but names so.
+        if reset || s.to_string() == "connection closed before message completed" {
             return true;
         }
         source = s.source();

@@ -144,6 +144,18 @@ impl Config {
         }
         if let Some(raw) = text(TIMEOUT_SECS)? {
             config.timeout = Duration::from_secs(positive(TIMEOUT_SECS, &raw, "seconds")? as u64);
+            // The client adds up to four times the timeout to the clock (the exchange, the wait
+            // for budget, the grace): a sum the clock cannot hold would panic a runtime thread.
+            let room = config.timeout.checked_mul(4);
+            if room
+                .and_then(|r| std::time::Instant::now().checked_add(r))
+                .is_none()
+            {
+                return Err(SetupError::in_variable(
+                    TIMEOUT_SECS,
+                    VariableFault::TimeoutTooLong(raw),
+                ));
+            }
         }
         if let Some(raw) = text(PROFILE)? {
             config.profile = match raw.as_str() {

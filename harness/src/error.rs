@@ -39,6 +39,16 @@ pub enum VariableFault {
     NotUtf8,
     /// The value, and what the number counts.
     NotPositive(String, &'static str),
+    /// A timeout the clock cannot add to the current time: the value.
+    TimeoutTooLong(String),
+    /// A request URL longer than the HTTP client can send: the path template, its length, the
+    /// base URL's length, and the client's limit.
+    UrlTooLong {
+        template: String,
+        length: usize,
+        base: usize,
+        limit: usize,
+    },
     UnknownProfile(String),
     UnknownService(String),
     /// A switch (`CREATELINK_KEEP_LINKS`, `CREATELINK_FRESH_ITEMS`) set to neither 0 nor 1.
@@ -273,6 +283,24 @@ impl Display for VariableFault {
             NotPositive(raw, unit) => {
                 write!(f, "expected a positive whole number of {unit}, got {raw:?}")
             }
+            TimeoutTooLong(raw) => write!(
+                f,
+                "{raw:?} seconds is more than the clock can add to the current time (an \
+                 exchange may take up to four times the timeout); expected a number of seconds \
+                 such as 30"
+            ),
+            UrlTooLong {
+                template,
+                length,
+                base,
+                limit,
+            } => write!(
+                f,
+                "the request URL of {template} would be {length} bytes, and the HTTP client \
+                 sends at most {limit}; the base URL takes {base} of them, the path with its \
+                 parameter values the rest: shorten CREATELINK_BASE_URL or the values of \
+                 CREATELINK_PARAMS"
+            ),
             UnknownProfile(name) => write!(
                 f,
                 "unknown profile {name:?}; expected \"documented\" or \"graph\""

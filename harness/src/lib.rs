@@ -12,9 +12,9 @@
 //! 7. report: the problems as text, redacted → [`report`], [`redact`], [`summary`].
 //!
 //! Modules, bottom-up: leaves hold data types and pure rules ([`profile`], [`service`], [`token`],
-//! [`template`], [`media_type`], [`datetime`], [`json_text`], [`duplicate_members`],
-//! [`files`], [`budget`], [`limits`], [`trial`], [`schedule`], [`links`], [`sharing_url`]);
-//! above them loading ([`folder`], [`config`], [`params`],
+//! [`template`], [`media_type`], [`datetime`], [`json_text`], [`json_count`],
+//! [`duplicate_members`], [`files`], [`inert`], [`budget`], [`limits`], [`trial`], [`schedule`],
+//! [`links`], [`sharing_url`]); above them loading ([`folder`], [`config`], [`params`],
 //! [`schema`], [`case`], [`variant`], [`expected`]), the verdict ([`behaviour`], [`verdict`]),
 //! the request and the client ([`request`], [`retry`], [`client`], [`item_lock`]), the reference server ([`reference`](mod@reference),
 //! [`serve`]), the words ([`report`], [`redact`], [`summary`]), and the suite loop on top
@@ -39,7 +39,9 @@ pub mod error;
 pub mod expected;
 pub mod files;
 pub mod folder;
+pub mod inert;
 pub mod item_lock;
+pub mod json_count;
 pub mod json_text;
 pub mod limits;
 pub mod links;

@@ -23,6 +23,11 @@ pub fn cap_concurrency(wanted: usize, sockets_per_request: usize) -> (usize, Opt
     }
 }
 
+/// Raises the soft `RLIMIT_NOFILE` to the hard limit; returns the soft limit in force after.
+pub fn raise_descriptor_limit_to_hard() -> u64 {
+    raise_descriptor_limit(u64::MAX)
+}
+
 /// Raises the soft `RLIMIT_NOFILE` towards `needed`, up to the hard limit; returns the soft
 /// limit in force afterwards.
 fn raise_descriptor_limit(needed: u64) -> u64 {
@@ -61,6 +66,18 @@ pub fn return_large_blocks() {
     // SAFETY: mallopt only changes allocator tuning; it is called before any thread starts.
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
+}
+
+/// Returns the free pages of every arena to the system. Judging a large answer builds its tree
+/// from small blocks on its test thread's arena, and glibc keeps an arena's freed pages: with
+/// 64 test threads taking turns on large answers, each arena would keep the largest tree it
+/// ever held. Called after a large answer is dropped (`client::Sent`), so rarely.
+pub fn return_free_pages() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it is thread-safe.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

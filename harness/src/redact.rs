@@ -8,8 +8,12 @@
 //! - the token, and every piece of it at least [`FRAGMENT`] bytes long, becomes
 //!   `$CREATELINK_TOKEN`. Pieces matter because reports cut long values (at about 200
 //!   characters, or 40 bytes either side of a parse error), and a cut can fall inside the token;
-//! - the token is also found in the escaped forms reports print it in (JSON strings, the
-//!   `\"`-escaped bytes around a parse error, a percent-encoded URL);
+//! - the token is also found in the escaped forms reports print it in (JSON strings, also with
+//!   `/` written `\/` as PHP does, the `\"`-escaped bytes around a parse error, a
+//!   percent-encoded URL);
+//! - a token that the run's own text holds a piece of (it is under [`FRAGMENT`] bytes, or
+//!   occurs in trial names, paths, `curl` lines) is not hidden: hiding it would mangle every
+//!   report. [`Redactor::for_run`] says so, and the run says it once on stderr.
 //! - URL userinfo (`scheme://user:password@host`) is dropped, leaving `scheme://host`.
 
 use std::collections::HashSet;
@@ -25,6 +29,33 @@ pub const REPLACEMENT: &str = "$CREATELINK_TOKEN";
 /// The shortest piece of the token that is redacted on its own. Shorter pieces are too likely
 /// to occur by chance in ordinary text, and too short to help anyone guess the token.
 pub const FRAGMENT: usize = 12;
+
+/// Why a run's token is left in its output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unhidden {
+    /// Under [`FRAGMENT`] bytes: ordinary text holds it by chance.
+    Short,
+    /// A piece of it is in the run's own text (trial names, paths, `curl` lines).
+    Common,
+}
+
+impl Unhidden {
+    /// The note a run prints once on stderr; it never quotes the token.
+    pub fn note(self) -> String {
+        let why = match self {
+            Unhidden::Short => format!("it is shorter than {FRAGMENT} characters"),
+            Unhidden::Common => {
+                "the suite's own text (trial names, paths, the curl lines) holds a piece of it"
+                    .to_owned()
+            }
+        };
+        format!(
+            "createlink conformance: {TOKEN} is not hidden in the output: {why}, so hiding it \
+             would mangle the reports. A real bearer token is long; a placeholder \
+             needs no hiding"
+        )
+    }
+}
 
 #[derive(Clone, Debug, Default)]
 pub struct Redactor {
@@ -54,11 +85,42 @@ impl Redactor {
         }
     }
 
+    /// The redactor of a run whose own text (trial names, paths, `curl` lines) is `texts`; a
+    /// token that is short, or a piece of which these hold, is not hidden, and says why.
+    pub fn for_run<'t>(
+        token: &Token,
+        texts: impl IntoIterator<Item = &'t str>,
+    ) -> (Self, Option<Unhidden>) {
+        if token.is_placeholder() {
+            return (Redactor::default(), None);
+        }
+        if token.expose().len() < FRAGMENT {
+            return (Redactor::default(), Some(Unhidden::Short));
+        }
+        let redactor = Self::for_secret(token.expose());
+        if texts.into_iter().any(|t| redactor.finds(t)) {
+            return (Redactor::default(), Some(Unhidden::Common));
+        }
+        (redactor, None)
+    }
+
+    /// Whether `text` holds a piece of the token this would replace.
+    fn finds(&self, text: &str) -> bool {
+        self.width > 0
+            && text
+                .as_bytes()
+                .windows(self.width)
+                .any(|w| self.windows.contains(w))
+    }
+
     fn for_secret(secret: &str) -> Self {
         let json = serde_json::to_string(secret).unwrap_or_default();
+        let json = json.trim_matches('"');
         let forms: Vec<String> = vec![
             secret.to_owned(),
-            json.trim_matches('"').to_owned(),
+            json.to_owned(),
+            // PHP's json_encode escapes every `/` by default.
+            json.replace('/', "\\/"),
             secret.as_bytes().escape_ascii().to_string(),
             encode_segment(secret),
         ];
@@ -222,6 +284,35 @@ mod tests {
         assert_eq!(r.redact(&escaped), REPLACEMENT);
         let encoded = format!("http://h/x?t={}", encode_segment(quoted));
         assert_eq!(r.redact(&encoded), "http://h/x?t=$CREATELINK_TOKEN");
+    }
+
+    #[test]
+    fn the_json_escape_of_slash_is_replaced() {
+        let token = "abc/def/ghi/jkl/mno/pqr/stu/vwx/yz0/123";
+        let r = Redactor::new(&Token::new(token));
+        let php = token.replace('/', "\\/");
+        assert_eq!(r.redact(&format!("body: {php}")), "body: $CREATELINK_TOKEN");
+    }
+
+    #[test]
+    fn a_short_or_common_token_is_not_hidden_and_says_why() {
+        let names = ["POST /drives/{drivesId}/root/createLink edit-organization"];
+        for (token, unhidden) in [
+            ("test", Some(Unhidden::Short)),
+            ("createLink", Some(Unhidden::Short)),
+            ("x/root/createLink edit-y", Some(Unhidden::Common)),
+            (SECRET, None),
+        ] {
+            let (r, why) = Redactor::for_run(&Token::new(token), names);
+            assert_eq!(why, unhidden, "{token}");
+            let hidden = r.redact(&format!("<{token}>")) == format!("<{REPLACEMENT}>");
+            assert_eq!(hidden, unhidden.is_none(), "{token}");
+            if let Some(why) = why {
+                assert!(!why.note().contains(token), "{}", why.note());
+            }
+        }
+        let (_, why) = Redactor::for_run(&Token::placeholder(), names);
+        assert_eq!(why, None, "the placeholder needs no note");
     }
 
     #[test]

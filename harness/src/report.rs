@@ -3,9 +3,10 @@
 use std::fmt::Write as _;
 
 use crate::behaviour::Behaviour;
+use crate::inert::escape;
 use crate::profile::Profile;
 use crate::request::PreparedRequest;
-use crate::verdict::{ContentTypeFault, Problem, StatusRule};
+use crate::verdict::{self, ContentTypeFault, Problem, StatusRule};
 
 /// The whole report: every problem once, in check order, then the `curl` line.
 pub fn render(problems: &[Problem], request: &PreparedRequest) -> String {
@@ -19,7 +20,7 @@ pub fn render_with_hint(
     request: &PreparedRequest,
 ) -> String {
     let mut out = String::new();
-    let count = problems.len();
+    let count = verdict::count(problems);
     let _ = writeln!(
         out,
         "{count} problem{} with POST {}",
@@ -27,6 +28,10 @@ pub fn render_with_hint(
         request.url
     );
     for (i, problem) in problems.iter().enumerate() {
+        if let Problem::Unlisted(counts) = problem {
+            let _ = writeln!(out, "\n{}", unlisted(counts));
+            continue;
+        }
         let _ = write!(out, "\n{}. [{}] ", i + 1, problem.check().name());
         describe(&mut out, problem);
     }
@@ -46,8 +51,39 @@ pub fn render_with_hint(
     out
 }
 
+/// The most bytes of failure reports a run keeps in full: libtest-mimic holds every failure's
+/// text until the run ends, so past this the reports are [`shortened`].
+pub const KEPT_LIMIT: usize = 32 * 1024 * 1024;
+
+/// A report past [`KEPT_LIMIT`]: its count line and first problem's summary, and why.
+pub fn shortened(report: &str) -> String {
+    format!(
+        "{}\n{}\n(the rest of this report is not kept: the run's reports reached {} MiB; run this \
+         trial alone, with a filter on its name, for the whole report)\n",
+        first_line(report),
+        first_line_of_first_problem(report),
+        KEPT_LIMIT / (1024 * 1024)
+    )
+}
+
+/// `and 999 more of the same kinds, not listed: 998 [schema], 1 [body]`.
+fn unlisted(counts: &[(verdict::Check, usize)]) -> String {
+    let total: usize = counts.iter().map(|c| c.1).sum();
+    let each: Vec<String> = counts
+        .iter()
+        .map(|(check, n)| format!("{n} [{}]", check.name()))
+        .collect();
+    format!(
+        "and {total} more of the same kinds, not listed: {}",
+        each.join(", ")
+    )
+}
+
 /// One problem as the report writes it, without its number.
 pub fn problem_text(problem: &Problem) -> String {
+    if let Problem::Unlisted(counts) = problem {
+        return unlisted(counts);
+    }
     let mut out = String::new();
     let _ = write!(out, "[{}] ", problem.check().name());
     describe(&mut out, problem);
@@ -113,7 +149,7 @@ fn describe(out: &mut String, problem: &Problem) {
                     format!("media type is {essence}; expected application/json")
                 }
             };
-            let _ = writeln!(out, "{why}");
+            let _ = writeln!(out, "{}", escape(&why));
             detail(
                 out,
                 "got:",
@@ -129,6 +165,14 @@ fn describe(out: &mut String, problem: &Problem) {
             if let Some(n) = declared {
                 detail(out, "length:", &format!("Content-Length: {n}"));
             }
+        }
+        Problem::BodyEncoded { coding } => {
+            let _ = writeln!(
+                out,
+                "the body is encoded ({coding}), though the request asked for none \
+                 (Accept-Encoding: identity); not decoded, not judged"
+            );
+            detail(out, "got:", &format!("Content-Encoding: {coding}"));
         }
         Problem::BodyTooManyValues { limit, values } => {
             let _ = writeln!(
@@ -149,11 +193,22 @@ fn describe(out: &mut String, problem: &Problem) {
                 detail(out, "around:", context);
             }
         }
+        Problem::BodyNumberOutOfRange { offset, context } => {
+            let _ = writeln!(
+                out,
+                "a number beyond the range of a 64-bit float (IEEE 754 double); parsers that read \
+                 JSON numbers as doubles cannot hold it (RFC 8259 §6)"
+            );
+            detail(out, "at byte:", &offset.to_string());
+            detail(out, "around:", context);
+        }
         Problem::DuplicateMember(d) => {
             let _ = writeln!(
                 out,
                 "{}: the name {:?} occurs {} times in one object",
-                d.pointer, d.name, d.count
+                escape(&d.pointer),
+                d.name,
+                d.count
             );
             detail(out, "pointer:", &d.pointer);
             detail(
@@ -169,12 +224,20 @@ fn describe(out: &mut String, problem: &Problem) {
             } else {
                 &v.pointer
             };
-            let _ = writeln!(out, "{pointer}: {}", first_line(&v.reason));
+            let _ = writeln!(
+                out,
+                "{}: {}",
+                escape(pointer),
+                escape(first_line(&v.reason))
+            );
             detail(out, "pointer:", pointer);
             detail(out, "value:", &v.value);
             detail(out, "rule:", &v.rule);
         }
         Problem::Behaviour(b) => behaviour(out, b),
+        Problem::Unlisted(counts) => {
+            let _ = writeln!(out, "{}", unlisted(counts));
+        }
         Problem::OnRepeat(_) => unreachable!("handled above"),
     }
 }
@@ -217,6 +280,13 @@ pub fn pin_line(problem: &Problem) -> String {
         }
         Problem::BodyTooManyValues { limit, .. } => format!("more than {limit} JSON values"),
         Problem::BodyNotJson { .. } => "not one JSON document".to_owned(),
+        Problem::BodyEncoded { coding } => format!("the body is encoded ({coding})"),
+        Problem::BodyNumberOutOfRange { .. } => {
+            "a number beyond the range of a 64-bit float".to_owned()
+        }
+        // The kinds past the listed ones are not known one by one: a pin says only that there
+        // were more.
+        Problem::Unlisted(_) => "more problems than the report lists".to_owned(),
         Problem::DuplicateMember(d) => {
             format!("{}: the name {:?} occurs more than once", d.pointer, d.name)
         }
@@ -299,7 +369,7 @@ fn behaviour(out: &mut String, b: &Behaviour) {
         None => format!("{pointer} is absent"),
     };
     let why = b.rule.why(b.wanted.as_deref());
-    let _ = writeln!(out, "{got}; {why}");
+    let _ = writeln!(out, "{}; {}", escape(&got), escape(&why));
     detail(
         out,
         "pointer:",
@@ -313,8 +383,9 @@ fn behaviour(out: &mut String, b: &Behaviour) {
     detail(out, "source:", b.rule.source());
 }
 
+/// A detail line: whatever `text` holds, one line (see `inert`).
 fn detail(out: &mut String, label: &str, text: &str) {
-    let _ = writeln!(out, "   {label:<10}{text}");
+    let _ = writeln!(out, "   {label:<10}{}", escape(text));
 }
 
 /// The summary line of a report's first problem (`1. [status] expected …`), or its first line.

@@ -41,6 +41,13 @@ const REQUEST: &str = "request.json";
 /// Values longer than this are cut in reports, so no line of JSON is thousands of characters.
 const VALUE_LIMIT: usize = 200;
 
+/// Pointers longer than this are cut: a deep body with long names has pointers of megabytes.
+pub const POINTER_LIMIT: usize = 400;
+
+/// The most violations kept of one document; the rest are only counted. A body of a million
+/// wrongly typed values would otherwise keep a million reports' worth of text.
+pub const MAX_KEPT: usize = 20;
+
 pub struct Schemas {
     envelope: Validator,
     permission: Validator,
@@ -126,8 +133,14 @@ impl Schemas {
         })
     }
 
-    /// The response body's violations under `profile`, sorted by JSON pointer.
+    /// The response body's violations under `profile`, sorted by JSON pointer: at most
+    /// [`MAX_KEPT`] of them.
     pub fn check_response(&self, profile: Profile, body: &Value) -> Vec<Violation> {
+        self.count_response(profile, body).0
+    }
+
+    /// [`Schemas::check_response`], and how many more violations there are past those kept.
+    pub fn count_response(&self, profile: Profile, body: &Value) -> (Vec<Violation>, usize) {
         let validator = match profile {
             Profile::Documented => &self.envelope,
             Profile::Graph => &self.permission,
@@ -135,9 +148,9 @@ impl Schemas {
         violations(validator, body)
     }
 
-    /// A createLink request body's violations.
+    /// A createLink request body's violations: at most [`MAX_KEPT`] of them.
     pub fn check_request(&self, body: &Value) -> Vec<Violation> {
-        violations(&self.request, body)
+        violations(&self.request, body).0
     }
 }
 
@@ -158,11 +171,15 @@ fn known_types(resources: &[(String, Value)]) -> Option<Arc<HashSet<String>>> {
     names.map(Arc::new)
 }
 
-fn violations(validator: &Validator, instance: &Value) -> Vec<Violation> {
-    let mut out: Vec<Violation> = validator
-        .iter_errors(instance)
+/// The first [`MAX_KEPT`] violations in the validator's order, sorted by pointer, and how many
+/// more there are (counted, never built).
+fn violations(validator: &Validator, instance: &Value) -> (Vec<Violation>, usize) {
+    let mut errors = validator.iter_errors(instance);
+    let mut out: Vec<Violation> = errors
+        .by_ref()
+        .take(MAX_KEPT)
         .map(|e| Violation {
-            pointer: e.instance_path().as_str().to_owned(),
+            pointer: cut(e.instance_path().as_str(), POINTER_LIMIT),
             value: crate::json_text::compact(e.instance(), VALUE_LIMIT),
             reason: reason(&e),
             rule: rule_location(
@@ -171,9 +188,10 @@ fn violations(validator: &Validator, instance: &Value) -> Vec<Violation> {
             ),
         })
         .collect();
+    let more = errors.count();
     out.sort_by(|a, b| a.pointer.cmp(&b.pointer));
     out.dedup();
-    out
+    (out, more)
 }
 
 /// The schema's reason. jsonschema's message starts with the offending value, which reports show

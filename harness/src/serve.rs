@@ -197,8 +197,32 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     }
 }
 
+/// A panic inside the server (wiremock panics when a client leaves in the middle of a request
+/// body) is one line of the log, escaped, never a backtrace: the log is one line per event.
+fn one_line_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(no message)".to_owned());
+        let line = crate::json_text::cut(
+            &crate::inert::escape(&format!(
+                "createlink-conformance serve: a request was dropped, unanswered: {payload}"
+            )),
+            2000,
+        );
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }));
+}
+
 /// Serves on `listener` until a signal, then prints the summary.
 fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
+    one_line_panics();
+    // wiremock's accept loop ends for good at the first accept error (EMFILE included): the
+    // most descriptors the system allows put that off as far as it can be.
+    crate::limits::raise_descriptor_limit_to_hard();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -212,7 +236,7 @@ fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
         reference: Reference::new(templates, profile, plan.schemas).serving(service),
         tally: Arc::clone(&tally),
     };
-    runtime.block_on(async {
+    let listener_gone = runtime.block_on(async {
         // Registered before the URL is printed: a client may stop the server as soon as it has
         // read the URL.
         let stop = stop_signal().map_err(|e| format!("cannot listen for signals: {e}"))?;
@@ -237,9 +261,12 @@ fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
         if profile == Profile::Documented {
             eprintln!("{DOCUMENTED_NOTE}");
         }
+        let watched = tokio::spawn(watch_listener(*server.address()));
         stop.await;
+        let gone = watched.is_finished();
+        watched.abort();
         drop(server);
-        Ok::<(), String>(())
+        Ok::<bool, String>(gone)
     })?;
     let summary = tally
         .lock()
@@ -249,7 +276,43 @@ fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
     if profile == Profile::Documented {
         let _ = writeln!(std::io::stderr(), "{DOCUMENTED_NOTE}");
     }
+    if listener_gone {
+        return Err(format!(
+            "{LISTENER_GONE}; requests after that were not answered"
+        ));
+    }
     Ok(())
+}
+
+const LISTENER_GONE: &str = "the server stopped accepting connections: wiremock's accept loop \
+    ends at the first accept error, such as running out of file descriptors (ulimit -n)";
+
+/// Returns once connections to `address` are refused: wiremock's accept loop has ended (see
+/// [`LISTENER_GONE`]) and nothing will be answered again. Says so in the log at once. A failed
+/// probe for any other reason (this process out of descriptors itself) is tried again.
+async fn watch_listener(address: SocketAddr) {
+    let probe = match address.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), address.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(std::net::Ipv6Addr::LOCALHOST.into(), address.port())
+        }
+        _ => address,
+    };
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        match tokio::net::TcpStream::connect(probe).await {
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "createlink-conformance serve: {LISTENER_GONE}"
+                );
+                return;
+            }
+            _ => {}
+        }
+    }
 }
 
 /// A future that completes on Ctrl-C (SIGINT) or SIGTERM; both handlers are installed before it

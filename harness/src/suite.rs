@@ -16,7 +16,7 @@ use crate::expected::{self, Entry, ExpectedFailures};
 use crate::limits;
 use crate::links::{self, Ledger, Origin};
 use crate::options;
-use crate::redact::Redactor;
+use crate::redact::{Redactor, Unhidden};
 use crate::reference::ReferenceServer;
 use crate::report;
 use crate::request::PreparedRequest;
@@ -39,6 +39,8 @@ pub struct Suite {
     expected: ExpectedFailures,
     executor: Executor,
     redactor: Redactor,
+    /// Why the token is left in the output, when it is.
+    unhidden: Option<Unhidden>,
     base_url: Url,
     // Kept alive for the run when there is no target.
     reference: Option<ReferenceServer>,
@@ -46,6 +48,8 @@ pub struct Suite {
     results: Mutex<Vec<summary::Result>>,
     /// The links the run got, deleted and left behind.
     links: Mutex<Ledger>,
+    /// Bytes of failure reports handed to libtest-mimic so far, which keeps them to the end.
+    kept: std::sync::atomic::AtomicUsize,
 }
 
 /// What one case came to.
@@ -142,6 +146,7 @@ impl Plan {
         let variants = variant::load(&config.cases.variants(), &schemas)?;
         let known: Vec<&str> = cases.iter().flat_map(|c| c.template.params()).collect();
         config.params.check_names(&known)?;
+        check_url_lengths(&config, &cases)?;
         let expected = match &config.expected_failures {
             Some(file) => ExpectedFailures::load(file, &cases, &variants)?,
             None => ExpectedFailures::default(),
@@ -209,8 +214,15 @@ impl Suite {
                 (server.base_url().clone(), Some(server))
             }
         };
+        let (redactor, unhidden) = Redactor::for_run(
+            &config.token,
+            own_text(&config, &cases, &variants)
+                .iter()
+                .map(String::as_str),
+        );
         Ok(Suite {
-            redactor: Redactor::new(&config.token),
+            redactor,
+            unhidden,
             config,
             schemas,
             cases,
@@ -221,6 +233,7 @@ impl Suite {
             reference,
             results: Mutex::new(Vec::new()),
             links: Mutex::new(Ledger::default()),
+            kept: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -234,6 +247,11 @@ impl Suite {
 
     pub fn profile(&self) -> Profile {
         self.config.profile
+    }
+
+    /// Why the token is left in the output, when it is: said once on stderr.
+    pub fn unhidden_token(&self) -> Option<Unhidden> {
+        self.unhidden
     }
 
     pub fn uses_reference_server(&self) -> bool {
@@ -530,7 +548,8 @@ impl Suite {
         let variant = id.variant.map(|v| self.variants[v].name.as_str());
         let result = settle(&outcome, self.expected.entry(&self.cases[id.case], variant))
             .map(|c| self.redactor.completion(c))
-            .map_err(|f| self.redactor.failed(f));
+            .map_err(|f| self.redactor.failed(f))
+            .map_err(|f| self.keep(f));
         let verdict = match &result {
             Ok(Completion::Completed) => Verdict::Pass,
             Ok(_) if outcome.problems.is_empty() => Verdict::Inconclusive,
@@ -665,17 +684,31 @@ impl Suite {
         out
     }
 
+    /// `failed`, or its first lines once the run's reports reached [`report::KEPT_LIMIT`].
+    fn keep(&self, failed: Failed) -> Failed {
+        let Some(message) = failed.message() else {
+            return failed;
+        };
+        let before = self
+            .kept
+            .fetch_add(message.len(), std::sync::atomic::Ordering::Relaxed);
+        if before + message.len() <= report::KEPT_LIMIT {
+            return failed;
+        }
+        report::shortened(message).into()
+    }
+
     /// The Markdown summary of the trials that ran so far.
     pub fn summary(&self) -> String {
         let service = match self.config.service {
             Service::Any => String::new(),
             s => format!(", service `{}`", s.name()),
         };
-        let heading = format!(
+        let heading = self.redactor.redact(&format!(
             "Profile `{}`{service}, target `{}`.",
             self.profile().name(),
             self.base_url
-        );
+        ));
         let results = self.results.lock().unwrap_or_else(|e| e.into_inner());
         let ledger = self.links.lock().unwrap_or_else(|e| e.into_inner());
         let mut out = summary::render(&heading, &self.cases, &self.variants, &results);
@@ -701,6 +734,54 @@ fn small_success_body(exchange: &verdict::Exchange) -> Option<&[u8]> {
         }) if body.len() <= crate::budget::FREE => Some(body),
         _ => None,
     }
+}
+
+/// The longest request URL the HTTP client sends: `http::Uri` refuses longer ones, and every
+/// request would fail as a connection problem, blamed on the target.
+pub const MAX_URL: usize = u16::MAX as usize - 1;
+
+/// Every case's request URL fits [`MAX_URL`], with the base URL of the run (or the built-in
+/// server's, at most this long).
+fn check_url_lengths(config: &Config, cases: &[Case]) -> Result<(), SetupError> {
+    let built_in = Url::parse("http://127.0.0.1:65535/beta").expect("a valid URL");
+    let base = config.base_url.as_ref().unwrap_or(&built_in);
+    for case in cases {
+        let url = PreparedRequest::new(base, case, &config.params.values).url;
+        if url.as_str().len() > MAX_URL {
+            let variable = if config.params.values.is_empty() {
+                crate::config::BASE_URL
+            } else {
+                crate::params::PARAMS
+            };
+            return Err(SetupError::in_variable(
+                variable,
+                crate::error::VariableFault::UrlTooLong {
+                    template: case.template.as_str().to_owned(),
+                    length: url.as_str().len(),
+                    base: base.as_str().len(),
+                    limit: MAX_URL,
+                },
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The text every run prints whatever the target: trial names, and each trial's `curl` line
+/// (path, parameters, body) against a neutral base URL. A token found in it is not hidden.
+fn own_text(config: &Config, cases: &[Case], variants: &[Variant]) -> Vec<String> {
+    let neutral = Url::parse("http://host.invalid/").expect("a valid URL");
+    let mut texts = vec![report::HELP.to_owned()];
+    for id in trials(cases.len(), variants.len()) {
+        texts.push(trial_name(cases, variants, id));
+        let request = PreparedRequest::new(&neutral, &cases[id.case], &config.params.values);
+        let request = match id.variant {
+            None => request,
+            Some(v) => request.with_variant(&variants[v]),
+        };
+        texts.push(request.curl());
+    }
+    texts
 }
 
 /// Turns an outcome into a trial result: an expected failure does not fail the run, and an
@@ -732,7 +813,7 @@ pub fn settle(outcome: &CaseOutcome, entry: Option<Entry>) -> Result<Completion,
             Err(text.into())
         }
         (false, Some(entry)) => {
-            let count = outcome.problems.len();
+            let count = verdict::count(&outcome.problems);
             Ok(Completion::ignored_with(format!(
                 "expected failure, listed at {entry} ({count} problem{}: first [{}])",
                 if count == 1 { "" } else { "s" },
@@ -863,6 +944,9 @@ pub fn main() -> ExitCode {
         let fault = VariableFault::Unreachable(reason);
         return setup_error(&SetupError::in_variable(BASE_URL, fault));
     }
+    if let Some(unhidden) = suite.unhidden_token() {
+        eprintln!("{}", unhidden.note());
+    }
     eprintln!(
         "createlink conformance: {} paths, {} variant{}, {} trials, profile {}{}, target {}{}",
         suite.cases.len(),
@@ -878,7 +962,7 @@ pub fn main() -> ExitCode {
                 s.label()
             ),
         },
-        suite.base_url(),
+        suite.redactor.redact(suite.base_url().as_str()),
         if suite.uses_reference_server() {
             " (the built-in reference server: set CREATELINK_BASE_URL to test an implementation)"
         } else {

@@ -133,10 +133,10 @@ pub fn trial_name(cases: &[Case], variants: &[Variant], id: TrialId) -> String {
     }
 }
 
-/// Report text as Markdown text: no table pipes, no HTML, no emphasis.
+/// Report text as Markdown text: one line (`inert`), no table pipes, no HTML, no emphasis.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in crate::inert::escape(text).chars() {
         if matches!(c, '|' | '<' | '>' | '*' | '_' | '`' | '[' | ']' | '\\') {
             out.push('\\');
         }

@@ -29,6 +29,11 @@ pub enum AnswerBody {
         limit: u64,
         declared: Option<u64>,
     },
+    /// Sent with a content coding (`Content-Encoding`, as sent) although the request asked for
+    /// none (`Accept-Encoding: identity`): not decoded, not judged.
+    Encoded {
+        coding: String,
+    },
 }
 
 /// How a case's exchange ended.
@@ -108,6 +113,10 @@ pub enum Problem {
         limit: u64,
         declared: Option<u64>,
     },
+    /// A body with a content coding, though the request asked for `identity`.
+    BodyEncoded {
+        coding: String,
+    },
     /// More JSON values than [`MAX_VALUES`]: not parsed, so memory stays bounded.
     BodyTooManyValues {
         limit: usize,
@@ -120,13 +129,31 @@ pub enum Problem {
         /// The bytes around `offset`, escaped.
         context: String,
     },
+    /// A number beyond the range of a 64-bit float: valid JSON grammar, but no parser that
+    /// reads numbers as doubles (serde_json, JavaScript) can hold it (RFC 8259 §6).
+    BodyNumberOutOfRange {
+        /// Byte offset where parsing stopped: just after the number.
+        offset: usize,
+        /// The bytes around `offset`, escaped.
+        context: String,
+    },
     /// A name that occurs more than once in one object of the body.
     DuplicateMember(DuplicateMember),
     Schema(Violation),
     Behaviour(Behaviour),
     /// A problem of the second answer of a repeated request.
     OnRepeat(Box<Problem>),
+    /// Problems past the [`MAX_LISTED`] listed ones: how many of each check, in check order.
+    Unlisted(Vec<(Check, usize)>),
 }
+
+/// The most problems one trial lists; the rest are counted by check. A report stays readable,
+/// and the memory the run keeps for it (libtest-mimic holds every failure to the end) bounded.
+pub const MAX_LISTED: usize = 20;
+
+/// Values quoted from the answer (a Graph error's fields, a `Location`) are cut at this many
+/// characters: a 15 MiB `message` is a 15 MiB report line otherwise.
+pub const FIELD_LIMIT: usize = 200;
 
 impl Problem {
     /// The JSON pointer into the body the problem is about, where it has one.
@@ -146,14 +173,71 @@ impl Problem {
             Problem::Status { .. } => Check::Status,
             Problem::ContentType { .. } => Check::ContentType,
             Problem::BodyTooLarge { .. }
+            | Problem::BodyEncoded { .. }
             | Problem::BodyTooManyValues { .. }
             | Problem::BodyNotJson { .. }
+            | Problem::BodyNumberOutOfRange { .. }
             | Problem::DuplicateMember(_) => Check::Body,
             Problem::Schema(_) => Check::Schema,
             Problem::Behaviour(_) => Check::Behaviour,
             Problem::OnRepeat(inner) => inner.check(),
+            Problem::Unlisted(counts) => counts.first().map_or(Check::Body, |c| c.0),
         }
     }
+
+    /// How many problems this stands for: one, or the count of the unlisted ones.
+    pub fn count(&self) -> usize {
+        match self {
+            Problem::Unlisted(counts) => counts.iter().map(|c| c.1).sum(),
+            Problem::OnRepeat(inner) => inner.count(),
+            _ => 1,
+        }
+    }
+}
+
+/// How many problems `problems` stand for, the unlisted ones included.
+pub fn count(problems: &[Problem]) -> usize {
+    problems.iter().map(Problem::count).sum()
+}
+
+/// The first [`MAX_LISTED`] problems, and one [`Problem::Unlisted`] counting the rest (those
+/// past the limit and those counted already) by check, in the order of [`Check`].
+fn capped(problems: Vec<Problem>) -> Vec<Problem> {
+    let mut listed = Vec::new();
+    let mut counts: Vec<(Check, usize)> = Vec::new();
+    let mut add = |check: Check, n: usize| match counts.iter_mut().find(|c| c.0 == check) {
+        Some(c) => c.1 += n,
+        None => counts.push((check, n)),
+    };
+    for problem in problems {
+        let unlisted = match &problem {
+            Problem::Unlisted(c) => Some(c),
+            Problem::OnRepeat(inner) => match &**inner {
+                Problem::Unlisted(c) => Some(c),
+                _ => None,
+            },
+            _ => None,
+        };
+        match unlisted {
+            Some(c) => c.iter().for_each(|&(check, n)| add(check, n)),
+            None if listed.len() < MAX_LISTED => listed.push(problem),
+            None => add(problem.check(), 1),
+        }
+    }
+    counts.retain(|c| c.1 > 0);
+    let order = [
+        Check::Connection,
+        Check::Status,
+        Check::ContentType,
+        Check::Body,
+        Check::Schema,
+        Check::Behaviour,
+    ];
+    counts.sort_by_key(|c| order.iter().position(|o| *o == c.0));
+    if !counts.is_empty() {
+        listed.push(Problem::Unlisted(counts));
+    }
+    listed
 }
 
 /// Which status a conforming answer has.
@@ -200,13 +284,29 @@ pub fn judge(
     let Some(&first) = exchanges.first() else {
         return Vec::new();
     };
+    capped(all_problems(
+        profile,
+        schemas,
+        expect,
+        first,
+        exchanges.get(1).copied(),
+    ))
+}
+
+fn all_problems(
+    profile: Profile,
+    schemas: &Schemas,
+    expect: Expect<'_>,
+    first: &Exchange,
+    second: Option<&Exchange>,
+) -> Vec<Problem> {
     match expect {
         Expect::Base => answer(profile, schemas, StatusRule::Link(profile), first).0,
         Expect::Refusal { status } => refusal(status, first),
         Expect::Link { request } => {
             let (mut problems, first_body) =
                 linked(profile, schemas, StatusRule::Link(profile), request, first);
-            if let Some(&second) = exchanges.get(1) {
+            if let Some(second) = second {
                 let (again, second_body) = linked(
                     profile,
                     schemas,
@@ -306,14 +406,16 @@ fn answer(
     }
     let body = json_body(response, &mut problems).map(|(bytes, value)| {
         // `value` kept the last of each duplicate name: the schema judges that one.
-        let duplicates = duplicate_members::find(bytes);
+        let (duplicates, more) = duplicate_members::count(bytes);
         problems.extend(duplicates.into_iter().map(Problem::DuplicateMember));
-        problems.extend(
-            schemas
-                .check_response(profile, &value)
-                .into_iter()
-                .map(Problem::Schema),
-        );
+        if more > 0 {
+            problems.push(Problem::Unlisted(vec![(Check::Body, more)]));
+        }
+        let (violations, more) = schemas.count_response(profile, &value);
+        problems.extend(violations.into_iter().map(Problem::Schema));
+        if more > 0 {
+            problems.push(Problem::Unlisted(vec![(Check::Schema, more)]));
+        }
         value
     });
     (problems, body)
@@ -330,6 +432,12 @@ fn json_body<'a>(response: &'a Response, problems: &mut Vec<Problem>) -> Option<
             problems.push(Problem::BodyTooLarge {
                 limit: *limit,
                 declared: *declared,
+            });
+            None
+        }
+        AnswerBody::Encoded { coding } => {
+            problems.push(Problem::BodyEncoded {
+                coding: coding.clone(),
             });
             None
         }
@@ -351,12 +459,13 @@ fn status_problem(rule: StatusRule, response: &Response, success: bool) -> Probl
             None if success => (None, None),
             None => (None, Some(body_start(bytes))),
         },
+        AnswerBody::Encoded { coding } => (None, Some(format!("(encoded: {coding})"))),
         AnswerBody::TooLarge { .. } => (None, None),
     };
     Problem::Status {
         expected: rule,
         actual: response.status,
-        location: response.location.clone(),
+        location: response.location.as_deref().map(|l| cut(l, FIELD_LIMIT)),
         error,
         body_start,
     }
@@ -397,38 +506,13 @@ fn content_type_problem(values: &[String]) -> Option<Problem> {
         many => ContentTypeFault::Several(many.len()),
     };
     Some(Problem::ContentType {
-        actual: (!values.is_empty()).then(|| values.join(", ")),
+        actual: (!values.is_empty()).then(|| cut(&values.join(", "), FIELD_LIMIT)),
         fault,
     })
 }
 
-/// Bodies with more JSON values than this are not parsed: a permission has a few dozen, and a
-/// parsed value takes up to 80 bytes however short its text (`0,`), so 16 MiB of tiny values
-/// would take over 600 MiB to judge. A million values bound that at about 80 MiB.
-pub const MAX_VALUES: usize = 1_000_000;
-
-/// An upper bound of the values in a JSON text, without parsing it: one more than the commas,
-/// colons and opening brackets outside strings.
-fn count_values(bytes: &[u8]) -> usize {
-    let (mut count, mut in_string, mut escaped) = (1usize, false, false);
-    for &b in bytes {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-        } else {
-            match b {
-                b'"' => in_string = true,
-                b',' | b':' | b'[' | b'{' => count += 1,
-                _ => {}
-            }
-        }
-    }
-    count
-}
+pub use crate::json_count::MAX_VALUES;
+use crate::json_count::count_values;
 
 /// Exactly one JSON document: empty, truncated and trailing bytes all fail.
 pub fn parse_json(bytes: &[u8]) -> Result<Value, Problem> {
@@ -453,6 +537,12 @@ pub fn parse_json(bytes: &[u8]) -> Result<Value, Problem> {
         } else {
             byte_offset(bytes, e.line(), e.column()).min(bytes.len())
         };
+        if e.is_syntax() && e.to_string().starts_with("number out of range") {
+            return Problem::BodyNumberOutOfRange {
+                offset,
+                context: around(bytes, offset),
+            };
+        }
         Problem::BodyNotJson {
             reason: e.to_string(),
             offset,
@@ -500,11 +590,15 @@ fn body_start(bytes: &[u8]) -> String {
     cut(flat.trim(), 200)
 }
 
-/// Reads Graph's error shape, accepting both spellings of `innerError`.
+/// Reads Graph's error shape, accepting both spellings of `innerError`; each field cut at
+/// [`FIELD_LIMIT`] characters. A body of more than [`MAX_VALUES`] values is not parsed.
 pub fn graph_error(bytes: &[u8]) -> Option<GraphError> {
+    if count_values(bytes) > MAX_VALUES {
+        return None;
+    }
     let value: Value = serde_json::from_slice(bytes).ok()?;
     let error = value.get("error")?;
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(|t| cut(t, FIELD_LIMIT));
     let code = text(error.get("code"))?;
     let message = text(error.get("message")).unwrap_or_default();
     let inner = error.get("innerError").or_else(|| error.get("innererror"));

@@ -276,3 +276,94 @@ fn trickled_headers_time_out() {
 fn a_trickled_body_times_out() {
     assert_deadline_holds(trickled_body, &BODY_OUTLASTED);
 }
+
+// =============================================================================================
+// The memory budget: a trial never waits for budget that it holds itself.
+
+/// The repeat's valid answer, padded with white space to 300 KB and sent chunked (no length):
+/// each answer reserves the whole budget.
+fn padded_chunked_permission(stream: &mut TcpStream) {
+    let permission = createlink::reference::permission(
+        "/beta/drives/b!conformance-drive/root/createLink",
+        &json!({"type": "view", "scope": "organization"}),
+    );
+    let body = format!("{{\"value\": {permission}{}}}", " ".repeat(300 * 1024));
+    let mut bytes = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+        Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        .to_vec();
+    for chunk in body.as_bytes().chunks(16 * 1024) {
+        bytes.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        bytes.extend_from_slice(chunk);
+        bytes.extend_from_slice(b"\r\n");
+    }
+    bytes.extend_from_slice(b"0\r\n\r\n");
+    common::write_all(stream, &bytes);
+}
+
+#[test]
+fn the_repeat_of_a_large_chunked_answer_ends_and_passes() {
+    let mut config = config_for(&raw_target(padded_chunked_permission), Profile::Documented);
+    config.timeout = Duration::from_secs(2);
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let suite = createlink::suite::Suite::new(config).unwrap();
+        let id = suite
+            .trials()
+            .into_iter()
+            .find(|&id| suite.trial_name(id) == format!("POST {} repeat", common::TEMPLATE))
+            .unwrap();
+        let outcome = suite.run_trial(id);
+        let _ = done.send((outcome.passed(), outcome.report()));
+    });
+    // Far past the trial's own bound (two exchanges of at most twice the timeout each): only a
+    // trial waiting for itself gets here.
+    let (passed, report) = result
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the repeat trial hung waiting for the memory budget its first answer holds");
+    assert!(passed, "{report}");
+}
+
+/// An answer past the free allowance, with a length: 10,000 wrongly typed roles (about 7 MiB
+/// reserved each), its second half sent after a pause, so every trial's first answer has
+/// reserved (or waits to) before any is complete.
+fn ten_thousand_roles(stream: &mut TcpStream) {
+    let mut value = permission();
+    value["roles"] = json!(vec![1; 10_000]);
+    let body = json!({ "value": value }).to_string();
+    let head = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
+    );
+    let whole = format!("{head}{body}");
+    let (first, second) = whole.as_bytes().split_at(whole.len() / 2);
+    if stream.write_all(first).is_ok() {
+        std::thread::sleep(Duration::from_millis(300));
+        common::write_all(stream, second);
+    }
+}
+
+#[test]
+fn repeats_never_wait_for_each_others_budget() {
+    let mut config = config_for(&raw_target(ten_thousand_roles), Profile::Documented);
+    config.timeout = Duration::from_secs(3);
+    let suite = std::sync::Arc::new(createlink::suite::Suite::new(config).unwrap());
+    // Every path's repeat at once: together their first answers hold more than the budget.
+    let repeats: Vec<_> = suite
+        .trials()
+        .into_iter()
+        .filter(|&id| suite.trial_name(id).ends_with(" repeat"))
+        .collect();
+    assert_eq!(repeats.len(), suite.cases().len());
+    let threads: Vec<_> = repeats
+        .into_iter()
+        .map(|id| {
+            let suite = std::sync::Arc::clone(&suite);
+            std::thread::spawn(move || suite.run_trial(id).report())
+        })
+        .collect();
+    for thread in threads {
+        let report = thread.join().unwrap();
+        assert!(!report.contains("memory budget"), "{report}");
+    }
+}

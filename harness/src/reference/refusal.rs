@@ -49,7 +49,17 @@ pub enum Fault {
     Schema,
     /// The body asks what the served flavour (`serve --service`) does not offer: 400.
     Service,
+    /// The body is larger than [`BODY_LIMIT`], or holds more than [`MAX_VALUES`] values: 413.
+    TooLarge,
 }
+
+/// The largest request body judged: a createLink request is a few hundred bytes. Larger ones are
+/// refused before any parsing, so no request keeps the server (one request at a time, see
+/// `serve`) busy for long.
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+/// The most JSON values of a request body that is parsed: a request has a few dozen.
+pub const MAX_VALUES: usize = 10_000;
 
 impl Fault {
     pub fn name(self) -> &'static str {
@@ -62,6 +72,7 @@ impl Fault {
             Fault::DuplicateMember => "duplicate-member",
             Fault::Schema => "schema",
             Fault::Service => "service",
+            Fault::TooLarge => "too-large",
         }
     }
 }
@@ -93,6 +104,8 @@ impl Refusal {
             Fault::Json | Fault::DuplicateMember | Fault::Schema | Fault::Service => {
                 (400, "invalidRequest")
             }
+            // Graph's list of error codes has none for a size: the general one.
+            Fault::TooLarge => (413, "invalidRequest"),
         };
         Refusal {
             fault,
@@ -257,6 +270,26 @@ pub fn content_type(headers: &HeaderMap) -> Result<(), Refusal> {
 /// valid against `schemas/request.json` (every violation is named, not only the first) once its
 /// `null` parameters are left out (Graph's metadata makes each one nullable).
 pub fn body(bytes: &[u8], schemas: &Schemas) -> Result<Value, Refusal> {
+    if bytes.len() > BODY_LIMIT {
+        return Err(Refusal::new(
+            Fault::TooLarge,
+            format!(
+                "the request body is {} bytes; this server reads at most {BODY_LIMIT} (a \
+                 createLink request is a few hundred)",
+                bytes.len()
+            ),
+        ));
+    }
+    let values = crate::json_count::count_values(bytes);
+    if values > MAX_VALUES {
+        return Err(Refusal::new(
+            Fault::TooLarge,
+            format!(
+                "the request body holds about {values} JSON values; this server parses at most \
+                 {MAX_VALUES} (a createLink request holds a few dozen)"
+            ),
+        ));
+    }
     if bytes.trim_ascii().is_empty() {
         return Err(Refusal::new(
             Fault::Json,

@@ -80,15 +80,15 @@ impl Tally {
                     .and_modify(|f| f.count += 1)
                     .or_insert_with(|| FaultCount {
                         count: 1,
-                        example: redact(&refusal.message),
+                        example: line(&redact(&refusal.message)),
                     });
             }
         }
-        format!(
+        line(&format!(
             "{} {target} -> {} {verdict}",
             redact(request.method.as_str()),
             reply.answer.status
-        )
+        ))
     }
 
     /// The summary printed at exit; `documented` is how many paths are served.
@@ -132,6 +132,15 @@ impl Tally {
         }
         out
     }
+}
+
+/// The most characters of one log line or summary example: a request with a million
+/// violations made a line of 50 MB.
+const LINE_LIMIT: usize = 2000;
+
+/// Text of the request, as one line of the log (`inert`), cut at [`LINE_LIMIT`] characters.
+fn line(text: &str) -> String {
+    crate::json_text::cut(&crate::inert::escape(text), LINE_LIMIT)
 }
 
 /// Every `Authorization` value of `request`, and the credential after its scheme, in each form
