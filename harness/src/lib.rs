@@ -64,5 +64,6 @@ pub mod summary;
 pub mod template;
 pub mod token;
 pub mod trial;
+pub mod unpadded;
 pub mod variant;
 pub mod verdict;

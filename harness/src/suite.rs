@@ -4,7 +4,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use libtest_mimic::{Completion, Failed, Trial};
+use libtest_mimic::{ColorSetting, Completion, Failed, FormatSetting, Trial};
 use reqwest::Url;
 
 use crate::case::{self, Case};
@@ -25,6 +25,7 @@ use crate::schema::Schemas;
 use crate::service::{self, SERVICE, Service};
 use crate::summary;
 use crate::trial::Verdict;
+use crate::unpadded::{self, Unpadded};
 use crate::variant::{self, Kind, Variant};
 use crate::verdict::{self, Expect, Problem};
 
@@ -1040,7 +1041,19 @@ pub fn main() -> ExitCode {
         }))
         .collect();
     args.test_threads = Some(1);
+    // Result lines as wide as their names need, not all padded to the longest (`unpadded`):
+    // only libtest's pretty lines on standard output; nextest runs one trial a process.
+    let pretty = matches!(args.format, None | Some(FormatSetting::Pretty))
+        && !args.quiet
+        && args.logfile.is_none()
+        && !under_nextest;
+    if pretty && args.color.is_none() && unpadded::stdout_is_terminal() {
+        // Behind the filter standard output is a pipe: keep the colours a terminal gets.
+        args.color = Some(ColorSetting::Always);
+    }
+    let unpadded = pretty.then(Unpadded::start).flatten();
     let conclusion = libtest_mimic::run(&args, trials);
+    drop(unpadded);
     // Every selected trial was taken, so the pool is done; a panic in it was a trial's.
     let _ = pool.join();
     // Under nextest each process runs one trial: a digest of one is noise.

@@ -833,6 +833,43 @@ fn version_and_help_say_what_the_program_is_and_its_variables() {
     }
 }
 
+/// Result lines are as wide as their names need: not every one padded to the longest name
+/// (about 190 characters), so a short name's line fits a 100-column terminal. Names stay whole.
+#[test]
+fn result_lines_are_not_padded_to_the_longest_name() {
+    let out = suite(&[], &[]);
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let names = trial_names();
+    let lines: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("test ") && !l.starts_with("test result: "))
+        .collect();
+    assert_eq!(lines.len(), names.len(), "{shown}");
+    let mut shown_names: Vec<String> = Vec::new();
+    for line in &lines {
+        let (name, outcome) = line["test ".len()..].split_once(" ... ").unwrap();
+        assert_eq!(outcome, "ok", "{line:?}");
+        assert!(!name.ends_with(' '), "padded: {line:?}");
+        assert_eq!(
+            line.len(),
+            "test ".len() + name.len() + " ... ok".len(),
+            "{line:?}"
+        );
+        if name.len() <= 88 {
+            assert!(line.len() <= 100, "{} columns: {line:?}", line.len());
+        }
+        shown_names.push(name.to_owned());
+    }
+    shown_names.sort();
+    assert_eq!(shown_names, names);
+    assert!(
+        names.iter().any(|n| n.len() > 150),
+        "the test needs a long name beside short ones"
+    );
+}
+
 /// `--bench` makes libtest report every trial as ignored, with exit code 0: a gate that
 /// checked nothing. It is refused, and nothing is sent.
 #[test]
