@@ -136,13 +136,16 @@ impl Pause {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_reservation_waits_until_the_budget_is_free_and_pauses_the_clock() {
-        let rt = tokio::runtime::Builder::new_current_thread()
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .unwrap();
-        rt.block_on(async {
+            .unwrap()
+    }
+
+    #[test]
+    fn a_reservation_waits_until_the_budget_is_free_and_pauses_the_clock() {
+        runtime().block_on(async {
             let budget = Budget::default();
             let first = budget.reserve(TOTAL, Duration::from_secs(5)).await.unwrap();
             let pause = Pause::default();
@@ -175,11 +178,7 @@ mod tests {
 
     #[test]
     fn a_trial_never_waits_for_what_it_holds_itself() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
+        runtime().block_on(async {
             let budget = Budget::default();
             let within = Duration::from_secs(5);
             // A first answer without a length reserves the whole budget…

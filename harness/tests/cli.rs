@@ -904,19 +904,6 @@ fn counting_target() -> (MockServer, Arc<AtomicUsize>) {
     (common::serve(Counting(Arc::clone(&sent))), sent)
 }
 
-/// `--ignored` selects the trials marked ignored, and none is: the run says so and fails
-/// rather than reporting `0 passed` as success.
-#[test]
-fn ignored_alone_selects_nothing_and_fails() {
-    let out = suite(&[], &["--ignored"]);
-    let shown = text(&out);
-    assert_eq!(out.status.code(), Some(4), "{shown}");
-    assert!(
-        shown.contains("no trial matches the options given"),
-        "{shown}"
-    );
-}
-
 /// A reader that stops early (`--list | head -3`, `--help | head -1`, a run piped to `head`)
 /// ends the program quietly: no panic, no backtrace.
 #[test]
@@ -1094,16 +1081,23 @@ fn the_harness_tests_pass_with_the_callers_createlink_variables_exported() {
     assert!(shown.contains("3 passed; 0 failed"), "{shown}");
 }
 
-/// A filter that selects nothing is a mistake (a typo in CI), not a pass.
+/// A filter that selects nothing is a mistake (a typo in CI), not a pass; so is `--ignored`,
+/// which selects the trials marked ignored, and none is: each says so and fails rather than
+/// reporting `0 passed` as success.
 #[test]
 fn a_run_that_selects_no_trial_says_so_and_fails() {
-    let out = suite(&[], &["/drives/{driveID}/"]);
-    let shown = text(&out);
-    assert_eq!(out.status.code(), Some(4), "{shown}");
-    assert!(
-        shown.contains("no trial matches the filter \"/drives/{driveID}/\""),
-        "{shown}"
-    );
+    for (args, said) in [
+        (
+            "/drives/{driveID}/",
+            "no trial matches the filter \"/drives/{driveID}/\"",
+        ),
+        ("--ignored", "no trial matches the options given"),
+    ] {
+        let out = suite(&[], &[args]);
+        let shown = text(&out);
+        assert_eq!(out.status.code(), Some(4), "{shown}");
+        assert!(shown.contains(said), "{shown}");
+    }
 }
 
 /// With no token set the suite sends a placeholder, and the curl line sends the same.
