@@ -719,7 +719,7 @@ impl Suite {
 
     /// The links left behind and the retries, for the end of the run's output.
     pub fn links_summary(&self) -> String {
-        summary::links(&self.links.lock().unwrap_or_else(|e| e.into_inner()))
+        summary::links_line(&self.links.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 

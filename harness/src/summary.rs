@@ -100,12 +100,20 @@ pub fn render(heading: &str, cases: &[Case], variants: &[Variant], results: &[Re
 /// The run's links and retries: how many links were deleted, each one left behind (item path
 /// and id, and why), and how many throttled answers were retried.
 pub fn links(ledger: &Ledger) -> String {
+    format!("\n### Links\n\n{}", links_text(ledger))
+}
+
+/// [`links`] as the end of the run's output on stderr says it, without the Markdown heading.
+pub fn links_line(ledger: &Ledger) -> String {
+    format!("createlink conformance: {}", links_text(ledger))
+}
+
+fn links_text(ledger: &Ledger) -> String {
     let mut left = ledger.left.clone();
     left.sort();
     left.dedup();
     let mut out = format!(
-        "\n### Links\n\n{} link{} the run created deleted, {} left behind; {} throttled \
-         answer{} retried.\n",
+        "{} link{} the run created deleted, {} left behind; {} throttled answer{} retried.\n",
         ledger.deleted,
         if ledger.deleted == 1 { "" } else { "s" },
         left.len(),
