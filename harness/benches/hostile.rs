@@ -129,11 +129,7 @@ fn flood_on_one_path() {
     BufReader::new(upstream.stdout.take().unwrap())
         .read_line(&mut url)
         .unwrap();
-    let address = url
-        .trim()
-        .trim_start_matches("http://")
-        .trim_end_matches("/beta")
-        .to_owned();
+    let address = tests_common::front::serve_address(&url);
     let base = flooding_front(address, FLOODED);
     run("flood on one path, serve elsewhere", &base, None, 299, "2");
     upstream.kill().ok();
@@ -157,11 +153,7 @@ fn serve_under_slow_clients() {
     BufReader::new(serve.stdout.take().unwrap())
         .read_line(&mut url)
         .unwrap();
-    let address = url
-        .trim()
-        .trim_start_matches("http://")
-        .trim_end_matches("/beta")
-        .to_owned();
+    let address = tests_common::front::serve_address(&url);
     let sampler = std::thread::spawn(move || status_max(pid, ["VmHWM:"]));
     let start = Instant::now();
     let mut slow: Vec<TcpStream> = (0..2000)

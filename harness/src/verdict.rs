@@ -58,6 +58,16 @@ pub enum Check {
 }
 
 impl Check {
+    /// Every check, in the order reports list them.
+    pub const ALL: [Check; 6] = [
+        Check::Connection,
+        Check::Status,
+        Check::ContentType,
+        Check::Body,
+        Check::Schema,
+        Check::Behaviour,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Check::Connection => "connection",
@@ -225,15 +235,7 @@ fn capped(problems: Vec<Problem>) -> Vec<Problem> {
         }
     }
     counts.retain(|c| c.1 > 0);
-    let order = [
-        Check::Connection,
-        Check::Status,
-        Check::ContentType,
-        Check::Body,
-        Check::Schema,
-        Check::Behaviour,
-    ];
-    counts.sort_by_key(|c| order.iter().position(|o| *o == c.0));
+    counts.sort_by_key(|c| Check::ALL.iter().position(|o| *o == c.0));
     if !counts.is_empty() {
         listed.push(Problem::Unlisted(counts));
     }

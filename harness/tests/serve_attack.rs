@@ -24,12 +24,8 @@ impl Serve {
     }
 
     fn start_command(mut cmd: Command, setup: impl FnOnce(&mut Command)) -> Serve {
-        for (k, _) in std::env::vars_os() {
-            if k.to_string_lossy().starts_with("CREATELINK_") {
-                cmd.env_remove(k);
-            }
-        }
-        cmd.stdin(Stdio::null())
+        common::program::clean(&mut cmd)
+            .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         setup(&mut cmd);
@@ -44,11 +40,7 @@ impl Serve {
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut url)
             .unwrap();
-        let address = url
-            .trim()
-            .trim_start_matches("http://")
-            .trim_end_matches("/beta")
-            .to_owned();
+        let address = common::front::serve_address(&url);
         Serve {
             child,
             address,

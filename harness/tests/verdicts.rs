@@ -60,14 +60,6 @@ use serde_json::{Map, Value, json};
 
 const URL: &str = "http://127.0.0.1:8080/beta/drives/b!conformance-drive/root/createLink";
 const TEMPLATE: &str = "/drives/{drivesId}/root/createLink";
-const CHECKS: [Check; 6] = [
-    Check::Connection,
-    Check::Status,
-    Check::ContentType,
-    Check::Body,
-    Check::Schema,
-    Check::Behaviour,
-];
 const BODIES: [&str; 4] = ["body", "bodyText", "bodyBytes", "tooLarge"];
 const HEADING: &str = "=== ";
 
@@ -572,7 +564,7 @@ fn problems(of: &Object, what: &str) -> Result<Vec<Expected>, String> {
         .get("problems")
         .and_then(Value::as_array)
         .ok_or_else(|| format!("{what}: \"problems\" must be an array (empty for a pass)"))?;
-    let names: Vec<&str> = CHECKS.iter().map(|c| c.name()).collect();
+    let names: Vec<&str> = Check::ALL.iter().map(|c| c.name()).collect();
     list.iter()
         .enumerate()
         .map(|(i, p)| {

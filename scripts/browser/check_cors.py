@@ -22,6 +22,12 @@ import sys
 import tempfile
 import threading
 import time
+from pathlib import Path
+
+# The serve process helper beside this script's folder (scripts/serve_process.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import serve_process  # noqa: E402
+
 
 PATH = "/drives/b!browser-drive/items/01BROWSERITEM/createLink"
 
@@ -81,28 +87,6 @@ class Failed(Exception):
     pass
 
 
-def start_serve(binary):
-    serve = subprocess.Popen(
-        [binary, "serve", "--profile", "graph", "--port", "0"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    log = []
-    drain = threading.Thread(target=lambda: log.extend(serve.stderr), daemon=True)
-    drain.start()
-    found = []
-    reader = threading.Thread(target=lambda: found.append(serve.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(30)
-    url = found[0].strip() if found else ""
-    if not url.endswith("/beta"):
-        serve.kill()
-        raise Failed(f"serve printed no URL within 30 s (got {url!r})")
-    return serve, url, log, drain
-
-
 def serve_page(folder):
     """A static server for `folder` on a free loopback port, in a thread."""
     class Quiet(http.server.SimpleHTTPRequestHandler):
@@ -123,7 +107,7 @@ def main(argv):
     serve, log, dom = None, [], ""
     started = time.monotonic()
     try:
-        serve, url, log, drain = start_serve(argv[1])
+        serve, url, log, drain = serve_process.start(argv[1], Failed)
         with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as profile:
             page = PAGE.replace("BASE_URL + PATH", f"{url!r} + {PATH!r}")
             with open(f"{folder}/page.html", "w") as f:

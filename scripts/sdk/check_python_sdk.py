@@ -18,7 +18,11 @@ import datetime
 import signal
 import subprocess
 import sys
-import threading
+from pathlib import Path
+
+# The serve process helper beside this script's folder (scripts/serve_process.py).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import serve_process  # noqa: E402
 
 # The createLink paths called, with their parameters filled in. The first goes through the SDK's
 # typed request builders; every other one through `with_url`, as the SDK documents for paths
@@ -181,31 +185,6 @@ async def check_refusals(base_url):
     return len(cases)
 
 
-def start(binary):
-    serve = subprocess.Popen(
-        [binary, "serve", "--profile", "graph", "--port", "0"],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    # Drained all along, so a chatty server never blocks on a full pipe.
-    log = []
-    drain = threading.Thread(target=lambda: log.extend(serve.stderr), daemon=True)
-    drain.start()
-    found = []
-    reader = threading.Thread(target=lambda: found.append(serve.stdout.readline()), daemon=True)
-    reader.start()
-    reader.join(30)
-    url = found[0].strip() if found else ""
-    if not url.endswith("/beta"):
-        serve.kill()
-        serve.wait()
-        drain.join(5)
-        raise Failed(f"serve printed no URL within 30 s (got {url!r}):\n{''.join(log)}")
-    return serve, url, log, drain
-
-
 def stop(serve, drain):
     serve.send_signal(signal.SIGTERM)
     try:
@@ -228,7 +207,7 @@ def main(argv):
     serve = None
     log = []
     try:
-        serve, url, log, drain = start(argv[1])
+        serve, url, log, drain = serve_process.start(argv[1], Failed)
         links = asyncio.run(check_links(url))
         refusals = asyncio.run(check_refusals(url))
         stop(serve, drain)

@@ -4,6 +4,15 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 
+/// `host:port` of the base URL `serve` prints first (`http://host:port/beta`).
+pub fn serve_address(url_line: &str) -> String {
+    url_line
+        .trim()
+        .trim_start_matches("http://")
+        .trim_end_matches("/beta")
+        .to_owned()
+}
+
 /// Reads one message (head, and body by Content-Length) from `stream`, after `pending` bytes
 /// already read; returns it and what came after it.
 pub fn read_message(stream: &mut TcpStream, mut buf: Vec<u8>) -> Option<(Vec<u8>, Vec<u8>)> {
