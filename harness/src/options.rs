@@ -18,13 +18,9 @@ pub enum Command {
     },
     /// Print this text on stdout and end with success.
     Print(String),
-    /// Refuse the command line: this message on stderr, and [`Command::EXIT_CODE`].
+    /// Refuse the command line: this message on stderr, and the exit code of a setup error
+    /// (a wrong option is a usage error, like a wrong variable).
     Refuse(String),
-}
-
-impl Command {
-    /// The exit code of a refused command line: a usage error, like a wrong variable.
-    pub const EXIT_CODE: u8 = 2;
 }
 
 /// Reads the arguments after the program name.

@@ -850,7 +850,7 @@ pub fn main() -> ExitCode {
         }
         options::Command::Refuse(message) => {
             eprintln!("error: {message}");
-            return ExitCode::from(options::Command::EXIT_CODE);
+            return ExitCode::from(SetupError::EXIT_CODE);
         }
     };
     let mut plan = match Config::from_env().and_then(Plan::load) {
