@@ -9,6 +9,9 @@
 //!    nested long names in 16 MiB, an object of 500k members (and one of 45k, under the value
 //!    cap, which is parsed), a flood on one path (the others
 //!    answered by `serve`), and `serve` itself under 2000 slow clients at `ulimit -n 256`.
+//! 5. `serve` against the costliest requests within its limits, with a good request meanwhile.
+//!
+//! `cargo bench --bench hostile -- serve` runs the rows about `serve` alone.
 
 mod common;
 // The raw loopback target of the harness's own tests (one thread a connection, the request read
@@ -27,6 +30,16 @@ use tests_common::front::flooding_front;
 use tests_common::raw_target as target;
 
 fn main() {
+    // `cargo bench --bench hostile -- serve`: the rows about `serve` alone.
+    if std::env::args().skip(1).any(|a| a == "serve") {
+        println!(
+            "| target | cases | timeout | wall | peak RSS | exit | failed (elsewhere) |\n\
+             |---|---:|---:|---:|---:|---:|---:|"
+        );
+        serve_under_slow_clients();
+        serve_costly_requests();
+        return;
+    }
     let work = std::env::temp_dir().join(format!("createlink-hostile-{}", std::process::id()));
     let cases = generate_cases(&work.join("cases-64"), 64, "hostile");
     println!(
@@ -111,6 +124,7 @@ fn main() {
     );
     flood_on_one_path();
     serve_under_slow_clients();
+    serve_costly_requests();
     std::fs::remove_dir_all(&work).ok();
 }
 
@@ -141,19 +155,7 @@ fn flood_on_one_path() {
 // The child is reaped by kill and wait.
 #[allow(clippy::zombie_processes)]
 fn serve_under_slow_clients() {
-    let bin = env!("CARGO_BIN_EXE_createlink-conformance");
-    let mut serve = std::process::Command::new("sh")
-        .args(["-c", "ulimit -n 256 && exec \"$0\" serve", bin])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start serve");
-    let pid = serve.id() as libc::pid_t;
-    let mut url = String::new();
-    BufReader::new(serve.stdout.take().unwrap())
-        .read_line(&mut url)
-        .unwrap();
-    let address = tests_common::front::serve_address(&url);
+    let (mut serve, pid, address) = start_serve("ulimit -n 256 && ");
     let sampler = std::thread::spawn(move || status_max(pid, ["VmHWM:"]));
     let start = Instant::now();
     let mut slow: Vec<TcpStream> = (0..2000)
@@ -169,6 +171,11 @@ fn serve_under_slow_clients() {
     drop(slow);
     std::thread::sleep(Duration::from_millis(500));
     let after = answers(&address);
+    let shown = |answered: Option<Duration>| match answered {
+        Some(took) => format!("in {:.0} ms", took.as_secs_f64() * 1000.0),
+        None => "no".to_owned(),
+    };
+    let (during, after) = (shown(during), shown(after));
     let wall = start.elapsed();
     // SAFETY: kill(2) on our own child.
     unsafe { libc::kill(pid, libc::SIGTERM) };
@@ -182,20 +189,123 @@ fn serve_under_slow_clients() {
     );
 }
 
-/// Whether `serve` at `address` answers a request within 2 s.
-fn answers(address: &str) -> bool {
-    let Ok(mut stream) = TcpStream::connect(address) else {
-        return false;
-    };
+/// `serve`, started by `sh` after `setup` (such as a `ulimit`): the child, its pid and address.
+fn start_serve(setup: &str) -> (std::process::Child, libc::pid_t, String) {
+    let bin = env!("CARGO_BIN_EXE_createlink-conformance");
+    let mut serve = std::process::Command::new("sh")
+        .args(["-c", &format!("{setup}exec \"$0\" serve"), bin])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start serve");
+    let pid = serve.id() as libc::pid_t;
+    let mut url = String::new();
+    BufReader::new(serve.stdout.take().unwrap())
+        .read_line(&mut url)
+        .unwrap();
+    let address = tests_common::front::serve_address(&url);
+    (serve, pid, address)
+}
+
+/// The costliest requests within `serve`'s limits, 20 of each on 4 connections at once: how
+/// long each took, and how long a good request on a fifth connection took meanwhile.
+// The child is reaped by kill and wait.
+#[allow(clippy::zombie_processes)]
+fn serve_costly_requests() {
+    let (mut serve, pid, address) = start_serve("");
+    let head_of_tokens: String = (0..90)
+        .map(|i| format!("Authorization: Bearer {i:03}{}\r\n", "/\\\"%".repeat(150)))
+        .collect();
+    let recipients = format!(
+        "{{\"type\":\"view\",\"scope\":\"users\",\"recipients\":[{}1]}}",
+        "1,".repeat(9_990)
+    );
+    let long_strings = format!(
+        "{{\"type\":\"view\",\"x\":[{}\"\"]}}",
+        format!("\"{}\",", "a".repeat(100_000)).repeat(10)
+    );
+    let rows: [(&str, String, String); 3] = [
+        (
+            "90 Authorization values in a 54 KiB head",
+            head_of_tokens,
+            "{}".to_owned(),
+        ),
+        (
+            "9,990 wrongly typed recipients (a violation a value)",
+            String::new(),
+            recipients,
+        ),
+        ("1 MiB of long strings", String::new(), long_strings),
+    ];
+    for (name, headers, body) in rows {
+        let request = format!(
+            "POST /beta/drives/b!d/root/createLink HTTP/1.1\r\nHost: x\r\n{headers}\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n\
+             {body}",
+            body.len()
+        );
+        let started = Instant::now();
+        let senders: Vec<_> = (0..4)
+            .map(|_| {
+                let (address, request) = (address.clone(), request.clone());
+                std::thread::spawn(move || {
+                    let mut slowest = Duration::ZERO;
+                    for _ in 0..5 {
+                        let began = Instant::now();
+                        let mut stream = TcpStream::connect(&address).unwrap();
+                        stream.write_all(request.as_bytes()).unwrap();
+                        let mut answer = Vec::new();
+                        let _ = stream.read_to_end(&mut answer);
+                        slowest = slowest.max(began.elapsed());
+                    }
+                    slowest
+                })
+            })
+            .collect();
+        let good = answers(&address);
+        let slowest = senders
+            .into_iter()
+            .map(|s| s.join().unwrap())
+            .max()
+            .unwrap_or_default();
+        let wall = started.elapsed();
+        // The high-water mark so far: each row's peak includes the rows before.
+        let peak_kib = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|status| {
+                let line = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
+                line.split_whitespace().next()?.parse::<u64>().ok()
+            })
+            .unwrap_or(0);
+        println!(
+            "| serve, 20 × {name} | - | - | {:.2} s (slowest {:.1} ms) | {:.1} MiB | a good \
+             request meanwhile: {} | - |",
+            wall.as_secs_f64(),
+            slowest.as_secs_f64() * 1000.0,
+            peak_kib as f64 / 1024.0,
+            good.map_or("no answer".to_owned(), |d| format!(
+                "{:.1} ms",
+                d.as_secs_f64() * 1000.0
+            ))
+        );
+    }
+    // SAFETY: kill(2) on our own child.
+    unsafe { libc::kill(pid, libc::SIGTERM) };
+    serve.wait().ok();
+}
+
+/// How long `serve` at `address` took to answer a request, if it did within 2 s.
+fn answers(address: &str) -> Option<Duration> {
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(address).ok()?;
     let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
     let request = "POST /beta/drives/b!d/root/createLink HTTP/1.1\r\nHost: x\r\n\
                    Authorization: Bearer bench-token-123456\r\nContent-Type: application/json\r\n\
                    Content-Length: 2\r\nConnection: close\r\n\r\n{}";
-    if stream.write_all(request.as_bytes()).is_err() {
-        return false;
-    }
+    stream.write_all(request.as_bytes()).ok()?;
     let mut head = [0u8; 12];
-    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 ")
+    stream.read_exact(&mut head).ok()?;
+    head.starts_with(b"HTTP/1.1 ").then(|| started.elapsed())
 }
 
 // The child is reaped by wait4.

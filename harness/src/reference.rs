@@ -27,7 +27,7 @@ mod cors;
 mod normal;
 mod refusal;
 
-pub use refusal::{Fault, Refusal};
+pub use refusal::{BODY_LIMIT, Fault, Refusal, incomplete, too_large};
 
 /// The version prefix the reference server serves under, like Graph's `/beta`.
 pub const PREFIX: &str = "/beta";
@@ -184,15 +184,31 @@ impl Reference {
         reply
     }
 
+    /// The reply to a request `serve` refused before reading its body whole (too large, too
+    /// slow, cut off): the documented path it was for, and `refused` as the answer.
+    pub fn refuse(&self, request: &Request, refused: Refusal) -> Reply<'_> {
+        let mut answer = refused.answer();
+        cors::allow(request, &mut answer);
+        Reply {
+            template: self.documented(&normal::path(request.url.path())),
+            refusal: Some(refused),
+            answer,
+        }
+    }
+
+    /// The documented path `path` (brought to one form) is on, if any.
+    fn documented(&self, path: &str) -> Option<&PathTemplate> {
+        refusal::segments(path)
+            .ok()
+            .and_then(|segments| self.templates.iter().find(|t| t.matches(&segments)))
+    }
+
     fn reply_to(&self, request: &Request) -> Reply<'_> {
         // What real clients send (`//`, `%21`) is first brought to one form: one item, one link.
         let path = &normal::path(request.url.path());
         if let Some(answer) = cors::preflight(request) {
-            let template = refusal::segments(path)
-                .ok()
-                .and_then(|segments| self.templates.iter().find(|t| t.matches(&segments)));
             return Reply {
-                template,
+                template: self.documented(path),
                 refusal: None,
                 answer,
             };

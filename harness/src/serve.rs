@@ -4,6 +4,7 @@
 //! [`Reference`]), refuses every request that breaks the document with a message saying what was
 //! wrong, logs one line per request on stderr, and prints a summary when stopped.
 
+mod front;
 mod tally;
 
 use std::ffi::OsString;
@@ -12,11 +13,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
-
 use crate::config::{Config, Profile, Service};
-use crate::reference::{PREFIX, Reference};
+use crate::reference::{Answer, PREFIX, Reference};
 use crate::suite::{Plan, setup_error};
+use front::{Arrival, Limits, Respond};
 use tally::Tally;
 
 pub const USAGE: &str = "\
@@ -140,17 +140,26 @@ struct Logged {
     tally: Arc<Mutex<Tally>>,
 }
 
-impl Respond for Logged {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let reply = self.reference.reply(request);
+impl Logged {
+    fn respond(&self, arrival: Arrival) -> Answer {
+        let (request, reply) = match arrival {
+            Arrival::Whole(request) => {
+                let reply = self.reference.reply(&request);
+                (request, reply)
+            }
+            Arrival::Refused(request, refused) => {
+                let reply = self.reference.refuse(&request, refused);
+                (request, reply)
+            }
+        };
         let line = self
             .tally
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .record(request, &reply);
+            .record(&request, &reply);
         // A closed stderr must not stop the server.
         let _ = writeln!(std::io::stderr(), "{line}");
-        reply.answer.into_response()
+        reply.answer
     }
 }
 
@@ -197,8 +206,8 @@ pub fn main(args: Vec<OsString>) -> ExitCode {
     }
 }
 
-/// A panic inside the server (wiremock panics when a client leaves in the middle of a request
-/// body) is one line of the log, escaped, never a backtrace: the log is one line per event.
+/// A panic inside the server is one line of the log, escaped, never a backtrace: the log is one
+/// line per event.
 fn one_line_panics() {
     std::panic::set_hook(Box::new(|info| {
         let payload = info
@@ -220,10 +229,11 @@ fn one_line_panics() {
 /// Serves on `listener` until a signal, then prints the summary.
 fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
     one_line_panics();
-    // wiremock's accept loop ends for good at the first accept error (EMFILE included): the
-    // most descriptors the system allows put that off as far as it can be.
-    crate::limits::raise_descriptor_limit_to_hard();
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    let limits = Limits::within(crate::limits::raise_descriptor_limit_to_hard());
+    // Two threads take requests, two more answer them: a slow answer never holds up the rest.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(2)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
@@ -236,17 +246,28 @@ fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
         reference: Reference::new(templates, profile, plan.schemas).serving(service),
         tally: Arc::clone(&tally),
     };
-    let listener_gone = runtime.block_on(async {
+    let respond: Respond = Arc::new(move |arrival| logged.respond(arrival));
+    let counts = Arc::new(front::Counts::default());
+    runtime.block_on(async {
         // Registered before the URL is printed: a client may stop the server as soon as it has
         // read the URL.
         let stop = stop_signal().map_err(|e| format!("cannot listen for signals: {e}"))?;
-        let server = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording()
-            .start()
-            .await;
-        Mock::given(any()).respond_with(logged).mount(&server).await;
-        let base_url = format!("http://{}{PREFIX}", server.address());
+        let address = listener
+            .local_addr()
+            .map_err(|e| format!("cannot read the listening address: {e}"))?;
+        // std listens with a queue of 128: a burst of clients past that waits a second for
+        // its SYN to be sent again. Listening again only lengthens the queue (Linux, BSD).
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsRawFd;
+            // SAFETY: listen(2) on a socket this function owns.
+            unsafe { libc::listen(listener.as_raw_fd(), 1024) };
+        }
+        let listener = listener
+            .set_nonblocking(true)
+            .and_then(|()| tokio::net::TcpListener::from_std(listener))
+            .map_err(|e| format!("cannot listen on {address}: {e}"))?;
+        let base_url = format!("http://{address}{PREFIX}");
         let mut stdout = std::io::stdout().lock();
         // A client waits for this line: it must be first, and flushed now.
         let _ = writeln!(stdout, "{base_url}").and_then(|()| stdout.flush());
@@ -261,58 +282,21 @@ fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
         if profile == Profile::Documented {
             eprintln!("{DOCUMENTED_NOTE}");
         }
-        let watched = tokio::spawn(watch_listener(*server.address()));
-        stop.await;
-        let gone = watched.is_finished();
-        watched.abort();
-        drop(server);
-        Ok::<bool, String>(gone)
+        front::serve(listener, limits, respond, Arc::clone(&counts), stop).await;
+        Ok::<_, String>(())
     })?;
+    // Connections still open are dropped with the runtime.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(100));
     let summary = tally
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .summary(documented);
     let _ = write!(std::io::stderr(), "{summary}");
+    let _ = writeln!(std::io::stderr(), "{}", counts.line(&limits));
     if profile == Profile::Documented {
         let _ = writeln!(std::io::stderr(), "{DOCUMENTED_NOTE}");
     }
-    if listener_gone {
-        return Err(format!(
-            "{LISTENER_GONE}; requests after that were not answered"
-        ));
-    }
     Ok(())
-}
-
-const LISTENER_GONE: &str = "the server stopped accepting connections: wiremock's accept loop \
-    ends at the first accept error, such as running out of file descriptors (ulimit -n)";
-
-/// Returns once connections to `address` are refused: wiremock's accept loop has ended (see
-/// [`LISTENER_GONE`]) and nothing will be answered again. Says so in the log at once. A failed
-/// probe for any other reason (this process out of descriptors itself) is tried again.
-async fn watch_listener(address: SocketAddr) {
-    let probe = match address.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => {
-            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), address.port())
-        }
-        IpAddr::V6(ip) if ip.is_unspecified() => {
-            SocketAddr::new(std::net::Ipv6Addr::LOCALHOST.into(), address.port())
-        }
-        _ => address,
-    };
-    loop {
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-        match tokio::net::TcpStream::connect(probe).await {
-            Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "createlink-conformance serve: {LISTENER_GONE}"
-                );
-                return;
-            }
-            _ => {}
-        }
-    }
 }
 
 /// A future that completes on Ctrl-C (SIGINT) or SIGTERM; both handlers are installed before it

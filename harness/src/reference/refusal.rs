@@ -51,6 +51,8 @@ pub enum Fault {
     Service,
     /// The body is larger than [`BODY_LIMIT`], or holds more than [`MAX_VALUES`] values: 413.
     TooLarge,
+    /// The body did not arrive whole: too slow (`serve`'s body timeout) or cut off: 408.
+    Incomplete,
 }
 
 /// The largest request body judged: a createLink request is a few hundred bytes. Larger ones are
@@ -73,6 +75,7 @@ impl Fault {
             Fault::Schema => "schema",
             Fault::Service => "service",
             Fault::TooLarge => "too-large",
+            Fault::Incomplete => "incomplete",
         }
     }
 }
@@ -106,6 +109,8 @@ impl Refusal {
             }
             // Graph's list of error codes has none for a size: the general one.
             Fault::TooLarge => (413, "invalidRequest"),
+            // Graph's code for an operation that did not complete in time.
+            Fault::Incomplete => (408, "timeout"),
         };
         Refusal {
             fault,
@@ -266,19 +271,33 @@ pub fn content_type(headers: &HeaderMap) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// The refusal of a body over [`BODY_LIMIT`]: `Some(size)` as declared or read, `None` when a
+/// chunked body passed the limit, where `serve` stopped reading it.
+pub fn too_large(size: Option<u64>) -> Refusal {
+    let size = match size {
+        Some(bytes) => format!("is {bytes} bytes"),
+        None => format!("came chunked and passed {BODY_LIMIT} bytes"),
+    };
+    Refusal::new(
+        Fault::TooLarge,
+        format!(
+            "the request body {size}; this server reads at most {BODY_LIMIT} (a createLink \
+             request is a few hundred)"
+        ),
+    )
+}
+
+/// The refusal of a body that did not arrive whole; `why` says how far it got.
+pub fn incomplete(why: String) -> Refusal {
+    Refusal::new(Fault::Incomplete, why)
+}
+
 /// The body as a valid createLink request: one JSON document, no name twice in one object, and
 /// valid against `schemas/request.json` (every violation is named, not only the first) once its
 /// `null` parameters are left out (Graph's metadata makes each one nullable).
 pub fn body(bytes: &[u8], schemas: &Schemas) -> Result<Value, Refusal> {
     if bytes.len() > BODY_LIMIT {
-        return Err(Refusal::new(
-            Fault::TooLarge,
-            format!(
-                "the request body is {} bytes; this server reads at most {BODY_LIMIT} (a \
-                 createLink request is a few hundred)",
-                bytes.len()
-            ),
-        ));
+        return Err(too_large(Some(bytes.len() as u64)));
     }
     let values = crate::json_count::count_values(bytes);
     if values > MAX_VALUES {

@@ -46,10 +46,19 @@ impl Tally {
     /// without its query, when none matched), status, and `ok` or the broken rule and message.
     pub fn record(&mut self, request: &Request, reply: &Reply<'_>) -> String {
         let secrets = credentials(request);
+        // A secret longer than the text cannot be in it: most are (90 values of 600 bytes took
+        // 22 ms a request, searched for in every short text).
         let redact = |text: &str| {
-            secrets.iter().fold(text.to_owned(), |text, s| {
-                text.replace(s.as_str(), REDACTED)
-            })
+            secrets
+                .iter()
+                .filter(|s| s.len() <= text.len())
+                .fold(text.to_owned(), |text, s| {
+                    if text.contains(s.as_str()) {
+                        text.replace(s.as_str(), REDACTED)
+                    } else {
+                        text
+                    }
+                })
         };
         let target = match reply.template {
             Some(t) => t.as_str().to_owned(),
