@@ -77,11 +77,11 @@ fn main() {
         "valid answer padded to 300 KB, chunked (the repeat)",
         &padded,
         None,
-        299,
+        580,
         "2",
     );
     let violations = target(ten_thousand_violations);
-    run("10k violations on every path", &violations, None, 299, "30");
+    run("10k violations on every path", &violations, None, 580, "30");
     let messages = target(huge_error_message);
     run(
         "400 with a 15 MiB error message",
@@ -145,7 +145,7 @@ fn flood_on_one_path() {
         .unwrap();
     let address = tests_common::front::serve_address(&url);
     let base = flooding_front(address, FLOODED);
-    run("flood on one path, serve elsewhere", &base, None, 299, "2");
+    run("flood on one path, serve elsewhere", &base, None, 580, "2");
     upstream.kill().ok();
     upstream.wait().ok();
 }

@@ -269,20 +269,37 @@ impl crate::retry::RetryAfter for Sent {
 
 impl Executor {
     /// The pre-flight: one `GET` of `url`, without the token, within the timeout. Any answer,
-    /// whatever its status, shows the target can be reached; `Err` is the reason no answer came
-    /// (refused, DNS, TLS, timeout), worded as a trial's `[connection]` problem is.
-    pub fn reach(&self, url: &Url) -> Result<u16, String> {
+    /// whatever its status, shows the target can be reached, and so does a connection on which
+    /// no status came in time (a target slow on `GET`, or flooding `1xx`): the trials say the
+    /// rest. `Err` is the reason no connection could be made (refused, DNS, TLS, a connect that
+    /// timed out), worded as a trial's `[connection]` problem is.
+    pub fn reach(&self, url: &Url) -> Result<(), String> {
         let sender = Arc::clone(&self.sender);
         let url = url.clone();
         self.handle.block_on(async move {
             let asking = sender.client.get(url.clone()).send();
             match tokio::time::timeout(sender.timeout, asking).await {
+                Err(_) if connects(&url, sender.timeout).await => Ok(()),
                 Err(_) => Err(sender.timed_out(&url, "still waiting for the status line")),
                 Ok(Err(e)) => Err(sender.describe(&url, &e)),
-                Ok(Ok(answer)) => Ok(answer.status().as_u16()),
+                Ok(Ok(_)) => Ok(()),
             }
         })
     }
+}
+
+/// Whether a TCP connection to `url`'s host and port is made within `timeout`.
+async fn connects(url: &Url, timeout: Duration) -> bool {
+    let Some(port) = url.port_or_known_default() else {
+        return false;
+    };
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    // An IPv6 host is written in brackets; tokio reads the bare address.
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let connecting = tokio::net::TcpStream::connect((host, port));
+    matches!(tokio::time::timeout(timeout, connecting).await, Ok(Ok(_)))
 }
 
 impl Drop for Executor {

@@ -226,6 +226,37 @@ fn an_unreachable_target_stops_the_run_with_one_message() {
     );
 }
 
+/// A target that takes connections but sends no status in time (slow on `GET`, or flooding
+/// `1xx`) can be reached: the pre-flight lets the trials run, and they say what is wrong.
+#[test]
+fn a_target_that_connects_but_never_answers_is_judged_not_refused_as_unreachable() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    // Holds every connection open, answering nothing.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    let base = format!("http://127.0.0.1:{port}/beta");
+    let name = "POST /drives/{drivesId}/root/createLink";
+    let out = suite(
+        &[
+            ("CREATELINK_BASE_URL", &base),
+            ("CREATELINK_TIMEOUT_SECS", "1"),
+        ],
+        &[name, "--exact"],
+    );
+    let shown = text(&out);
+    assert_eq!(out.status.code(), Some(101), "{shown}");
+    assert!(shown.contains("0 passed; 1 failed"), "{shown}");
+    assert!(
+        shown.contains("still waiting for the status line"),
+        "{shown}"
+    );
+}
+
 /// A target that goes away after the pre-flight still gets a failed trial with the reason on
 /// every path, within the timeout: only the first look is a setup error.
 #[test]
