@@ -47,7 +47,7 @@ fn main() {
     );
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
 
-    let plan = createlink::suite::Plan::load(createlink::config::Config::defaults()).unwrap();
+    let plan = createlink::suite::Plan::load(createlink::load::config::Config::defaults()).unwrap();
     let trials = plan.trials();
     let requests: usize = trials
         .iter()
@@ -121,7 +121,7 @@ fn main() {
     std::fs::remove_dir_all(&work).ok();
 }
 
-/// What the suite's schedule asks of a run (`createlink::schedule`).
+/// What the suite's schedule asks of a run (`createlink::exchange::schedule`).
 struct Schedule {
     /// The links the run creates, each deleted after its trial: one per link trial.
     links: usize,
@@ -132,7 +132,7 @@ struct Schedule {
 
 impl Schedule {
     fn of(url: &str) -> Self {
-        let mut config = createlink::config::Config::defaults();
+        let mut config = createlink::load::config::Config::defaults();
         config.base_url = Some(url.parse().unwrap());
         let suite = createlink::suite::Suite::new(config).unwrap();
         let ids = suite.trials();
@@ -309,12 +309,13 @@ impl DelayTarget {
         let url = format!("http://{}/beta", listener.local_addr().unwrap());
         let in_flight = Arc::new(AtomicUsize::new(0));
         let max_in_flight = Arc::new(AtomicUsize::new(0));
-        let plan = createlink::suite::Plan::load(createlink::config::Config::defaults()).unwrap();
+        let plan =
+            createlink::suite::Plan::load(createlink::load::config::Config::defaults()).unwrap();
         // Every generated case lives under a /benchN prefix; the reference server knows the
         // documented templates, so the prefix is taken off before it answers.
         let reference = Arc::new(Reference::new(
             plan.cases.iter().map(|c| c.template.clone()).collect(),
-            createlink::config::Profile::Documented,
+            createlink::load::config::Profile::Documented,
             plan.schemas.clone(),
         ));
         let (now, max) = (in_flight.clone(), max_in_flight.clone());

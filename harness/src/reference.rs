@@ -17,11 +17,11 @@ use reqwest::Url;
 use serde_json::{Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate, matchers::any};
 
-use crate::behaviour::roles_of;
-use crate::case::PathTemplate;
-use crate::profile::Profile;
-use crate::schema::Schemas;
-use crate::service::Service;
+use crate::load::case::PathTemplate;
+use crate::load::schema::Schemas;
+use crate::model::profile::Profile;
+use crate::model::service::Service;
+use crate::verdict::behaviour::roles_of;
 
 mod cors;
 mod normal;

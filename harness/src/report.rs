@@ -1,11 +1,15 @@
 //! The failure report of a case: what each problem is, where, and how to reproduce it.
 
+pub mod digest;
+pub mod summary;
+pub mod unpadded;
+
 use std::fmt::Write as _;
 
-use crate::behaviour::Behaviour;
-use crate::inert::escape;
-use crate::profile::Profile;
-use crate::request::PreparedRequest;
+use crate::exchange::request::PreparedRequest;
+use crate::model::inert::escape;
+use crate::model::profile::Profile;
+use crate::verdict::behaviour::Behaviour;
 use crate::verdict::{self, ContentTypeFault, Problem, StatusRule};
 
 /// The whole report: every problem once, in check order, then the `curl` line.

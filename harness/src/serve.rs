@@ -13,7 +13,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
-use crate::config::{Config, Profile, Service};
+use crate::load::config::{Config, Profile, Service};
 use crate::reference::{Answer, PREFIX, Reference};
 use crate::suite::{Plan, setup_error};
 use front::{Arrival, Limits, Respond};
@@ -216,8 +216,8 @@ fn one_line_panics() {
             .map(|s| (*s).to_owned())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "(no message)".to_owned());
-        let line = crate::json_text::cut(
-            &crate::inert::escape(&format!(
+        let line = crate::model::json_text::cut(
+            &crate::model::inert::escape(&format!(
                 "createlink-conformance serve: a request was dropped, unanswered: {payload}"
             )),
             2000,
@@ -229,7 +229,7 @@ fn one_line_panics() {
 /// Serves on `listener` until a signal, then prints the summary.
 fn run(plan: Plan, listener: TcpListener) -> Result<(), String> {
     one_line_panics();
-    let limits = Limits::within(crate::limits::raise_descriptor_limit_to_hard());
+    let limits = Limits::within(crate::exchange::limits::raise_descriptor_limit_to_hard());
     // Two threads take requests, two more answer them: a slow answer never holds up the rest.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

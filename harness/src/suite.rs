@@ -7,29 +7,29 @@ use std::sync::{Arc, Mutex};
 use libtest_mimic::{ColorSetting, Completion, Failed, FormatSetting, Trial};
 use reqwest::Url;
 
-use crate::case::{self, Case};
-use crate::client::Executor;
-use crate::config::{BASE_URL, CONCURRENCY, Config, Profile, SUMMARY};
-use crate::digest;
-use crate::error::{SetupError, VariableFault};
-use crate::expected::{self, Entry, ExpectedFailures};
-use crate::limits;
-use crate::links::{self, Ledger, Origin};
+use crate::exchange::client::Executor;
+use crate::exchange::limits;
+use crate::exchange::links::{self, Ledger, Origin};
+use crate::exchange::request::PreparedRequest;
+use crate::exchange::schedule::{self, LinkKey, Schedule};
+use crate::load::case::{self, Case};
+use crate::load::config::{BASE_URL, CONCURRENCY, Config, Profile, SUMMARY};
+use crate::load::error::{SetupError, VariableFault};
+use crate::load::expected::{self, Entry, ExpectedFailures};
+use crate::load::schema::Schemas;
+use crate::load::variant::{self, Kind, Variant};
+use crate::model::redact::{Redactor, Unhidden};
+use crate::model::service::{self, SERVICE, Service};
+use crate::model::trial::Verdict;
 use crate::options;
-use crate::redact::{Redactor, Unhidden};
 use crate::reference::ReferenceServer;
 use crate::report;
-use crate::request::PreparedRequest;
-use crate::schedule::{self, LinkKey, Schedule};
-use crate::schema::Schemas;
-use crate::service::{self, SERVICE, Service};
-use crate::summary;
-use crate::trial::Verdict;
-use crate::unpadded::{self, Unpadded};
-use crate::variant::{self, Kind, Variant};
+use crate::report::digest;
+use crate::report::summary;
+use crate::report::unpadded::{self, Unpadded};
 use crate::verdict::{self, Expect, Problem};
 
-pub use crate::trial::TrialId;
+pub use crate::model::trial::TrialId;
 
 /// Everything a run needs, built once and shared by the trials.
 pub struct Suite {
@@ -85,7 +85,7 @@ impl CaseOutcome {
         for exchange in exchanges {
             if let Some(body) = small_success_body(exchange) {
                 self.sharing_urls
-                    .extend(crate::sharing_url::of_answer(profile, body));
+                    .extend(crate::model::sharing_url::of_answer(profile, body));
             }
         }
         self
@@ -107,7 +107,7 @@ impl CaseOutcome {
             true => report,
             false => format!("{}\n{report}", self.notes.join("\n")),
         };
-        crate::sharing_url::hide(&report, &self.sharing_urls)
+        crate::model::sharing_url::hide(&report, &self.sharing_urls)
     }
 
     /// Each problem once, as an expected-failures line pins it.
@@ -377,7 +377,7 @@ impl Suite {
         // file instead of the schedule (`item_lock`).
         let _turn = match self.link_key(id) {
             Some(key) if std::env::var_os("NEXTEST").is_some() => {
-                crate::item_lock::hold(self.base_url.as_str(), &key.item)
+                crate::exchange::item_lock::hold(self.base_url.as_str(), &key.item)
             }
             _ => None,
         };
@@ -483,8 +483,11 @@ impl Suite {
             Origin::Created if self.config.keep_links => "CREATELINK_KEEP_LINKS=1".to_owned(),
             Origin::Created => {
                 let deletion = request.deletion(link);
-                let (sent, throttled) =
-                    crate::retry::send(&deletion, |r| self.executor.send(r), std::thread::sleep);
+                let (sent, throttled) = crate::exchange::retry::send(
+                    &deletion,
+                    |r| self.executor.send(r),
+                    std::thread::sleep,
+                );
                 let mut ledger = self.links.lock().unwrap_or_else(|e| e.into_inner());
                 ledger.retries += throttled.retries();
                 match &*sent {
@@ -723,7 +726,7 @@ impl Suite {
     }
 }
 
-/// The body of a 2xx answer of at most [`crate::budget::FREE`] bytes. A link answer is a few
+/// The body of a 2xx answer of at most [`crate::exchange::budget::FREE`] bytes. A link answer is a few
 /// KiB; a larger body is not parsed again after judging, so memory stays within the budget (its
 /// link, if any, is not cleaned up, and its URLs are not known).
 fn small_success_body(exchange: &verdict::Exchange) -> Option<&[u8]> {
@@ -732,7 +735,7 @@ fn small_success_body(exchange: &verdict::Exchange) -> Option<&[u8]> {
             status: 200..=299,
             body: verdict::AnswerBody::Complete(body),
             ..
-        }) if body.len() <= crate::budget::FREE => Some(body),
+        }) if body.len() <= crate::exchange::budget::FREE => Some(body),
         _ => None,
     }
 }
@@ -750,13 +753,13 @@ fn check_url_lengths(config: &Config, cases: &[Case]) -> Result<(), SetupError> 
         let url = PreparedRequest::new(base, case, &config.params.values).url;
         if url.as_str().len() > MAX_URL {
             let variable = if config.params.values.is_empty() {
-                crate::config::BASE_URL
+                crate::load::config::BASE_URL
             } else {
-                crate::params::PARAMS
+                crate::load::params::PARAMS
             };
             return Err(SetupError::in_variable(
                 variable,
-                crate::error::VariableFault::UrlTooLong {
+                crate::load::error::VariableFault::UrlTooLong {
                     template: case.template.as_str().to_owned(),
                     length: url.as_str().len(),
                     base: base.as_str().len(),
@@ -841,7 +844,7 @@ pub fn main() -> ExitCode {
         } => (
             args,
             fail_fast,
-            baseline.map(|f| crate::config::absolute(&f)),
+            baseline.map(|f| crate::load::config::absolute(&f)),
         ),
         options::Command::Print(text) => {
             // A reader that has gone (`--help | head -1`) is no error.

@@ -2,14 +2,16 @@
 //!
 //! Nothing here touches the network, so every check is unit-testable with a literal response.
 
+pub mod behaviour;
+
 use serde_json::Value;
 
-use crate::behaviour::{self, Behaviour};
-use crate::duplicate_members::{self, DuplicateMember};
-use crate::json_text::cut;
-use crate::media_type::MediaType;
-use crate::profile::Profile;
-use crate::schema::{Schemas, Violation};
+use crate::load::schema::{Schemas, Violation};
+use crate::model::duplicate_members::{self, DuplicateMember};
+use crate::model::json_text::cut;
+use crate::model::media_type::MediaType;
+use crate::model::profile::Profile;
+use behaviour::Behaviour;
 
 /// What the target answered, as far as the checks need it.
 #[derive(Clone, Debug)]
@@ -513,8 +515,8 @@ fn content_type_problem(values: &[String]) -> Option<Problem> {
     })
 }
 
-pub use crate::json_count::MAX_VALUES;
-use crate::json_count::count_values;
+pub use crate::model::json_count::MAX_VALUES;
+use crate::model::json_count::count_values;
 
 /// Exactly one JSON document: empty, truncated and trailing bytes all fail.
 pub fn parse_json(bytes: &[u8]) -> Result<Value, Problem> {

@@ -12,11 +12,11 @@ use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::{behaving_target, config_for, documented_example, json_answer, serve};
-use createlink::behaviour;
-use createlink::config::Profile;
+use createlink::load::config::Profile;
+use createlink::load::variant::{Kind, Payload, Variant};
 use createlink::reference::{self, Answer};
 use createlink::suite::{Suite, TrialId};
-use createlink::variant::{Kind, Payload, Variant};
+use createlink::verdict::behaviour;
 use serde_json::{Value, json};
 use wiremock::Request;
 
@@ -633,7 +633,7 @@ fn behaviour_reports_match_their_golden_files() {
         let server = behaving_target(profile, mutate);
         // A token of the user's own, as the README's report shows: written as the variable.
         let base = format!("{}/beta", server.uri());
-        let mut config = createlink::config::Config::from_lookup(|name| match name {
+        let mut config = createlink::load::config::Config::from_lookup(|name| match name {
             "CREATELINK_BASE_URL" => Some(base.clone().into()),
             "CREATELINK_TOKEN" => Some("t0ken".into()),
             _ => None,

@@ -3,9 +3,9 @@
 
 use std::collections::BTreeSet;
 
-use createlink::case::{self, Segment};
-use createlink::config::{Config, repo_dir};
-use createlink::schema::Schemas;
+use createlink::load::case::{self, Segment};
+use createlink::load::config::{Config, repo_dir};
+use createlink::load::schema::Schemas;
 use createlink::suite::Suite;
 
 fn schemas() -> Schemas {
@@ -122,7 +122,7 @@ fn the_seed_cases_are_23_distinct_documented_templates() {
 
 #[test]
 fn malformed_case_files_are_named_with_the_reason() {
-    let dir = createlink::files::TempDir::new("cases");
+    let dir = createlink::load::files::TempDir::new("cases");
     let schemas = schemas();
     for (text, reason) in [
         ("{", "not valid JSON"),
@@ -176,7 +176,7 @@ fn malformed_case_files_are_named_with_the_reason() {
 
 #[test]
 fn a_new_case_file_is_a_new_trial_without_code_changes() {
-    let dir = createlink::files::TempDir::new("newcase");
+    let dir = createlink::load::files::TempDir::new("newcase");
     for entry in std::fs::read_dir(repo_dir("cases")).unwrap() {
         let path = entry.unwrap().path();
         if path.is_file() {
@@ -191,7 +191,7 @@ fn a_new_case_file_is_a_new_trial_without_code_changes() {
     )
     .unwrap();
     let mut config = Config::defaults();
-    config.cases = createlink::folder::Folder::Disk(dir.to_path_buf());
+    config.cases = createlink::load::folder::Folder::Disk(dir.to_path_buf());
     let suite = Suite::new(config).unwrap();
     let repo = case::load_dir(&repo_dir("cases"), &schemas())
         .unwrap()
@@ -247,7 +247,7 @@ fn case_folder_entries_that_are_not_files_are_reported() {
         ),
     ];
     for (i, (what, make, reason)) in kinds.into_iter().enumerate() {
-        let dir = createlink::files::TempDir::new(&format!("entries-{i}"));
+        let dir = createlink::load::files::TempDir::new(&format!("entries-{i}"));
         for entry in std::fs::read_dir(repo_dir("cases")).unwrap() {
             let path = entry.unwrap().path();
             if path.is_file() {
@@ -268,7 +268,7 @@ fn case_folder_entries_that_are_not_files_are_reported() {
 /// every case whose template has that name, and by no other.
 #[test]
 fn the_params_file_knows_the_published_names() {
-    let dir = createlink::files::TempDir::new("published-params");
+    let dir = createlink::load::files::TempDir::new("published-params");
     let file = dir.join("params.json");
     std::fs::write(
         &file,

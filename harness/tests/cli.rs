@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use common::program::{self, workspace};
 use common::{behaving_target, permission, trial_names};
-use createlink::config::Profile;
+use createlink::load::config::Profile;
 use serde_json::json;
 use wiremock::MockServer;
 
@@ -401,7 +401,7 @@ fn the_digest_lists_failures_before_known_gaps() {
     let links = common::plan()
         .variants
         .iter()
-        .filter(|v| matches!(v.kind, createlink::variant::Kind::Link { .. }))
+        .filter(|v| matches!(v.kind, createlink::load::variant::Kind::Link { .. }))
         .count();
     assert!(
         stderr.contains(&format!(

@@ -11,7 +11,7 @@ use common::{
     assert_fails, assert_passes, config_for, documented, enveloped, permission, raw_target,
     run_one, serve,
 };
-use createlink::config::Profile;
+use createlink::load::config::Profile;
 use createlink::verdict::Check;
 use serde_json::json;
 use wiremock::{Request, ResponseTemplate};

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use common::program::{nextest, run, shown, temp_dir};
 use common::{assert_fails, config_for, json_answer, permission, raw_target, run_one, serve};
-use createlink::config::{Profile, TIMEOUT_SECS};
-use createlink::redact::FRAGMENT;
+use createlink::load::config::{Profile, TIMEOUT_SECS};
+use createlink::model::redact::FRAGMENT;
 use createlink::verdict::Check;
 use serde_json::json;
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};

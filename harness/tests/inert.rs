@@ -4,7 +4,7 @@
 mod common;
 
 use common::{config_for, documented, json_answer, permission, serve};
-use createlink::config::Profile;
+use createlink::load::config::Profile;
 use createlink::suite::Suite;
 use serde_json::json;
 

@@ -36,7 +36,7 @@ fn the_binary_runs_the_whole_suite_from_any_folder() {
 /// The built-in copies are the repository's folders, file for file.
 #[test]
 fn the_built_in_cases_variants_and_schemas_are_the_repository_folders() {
-    use createlink::folder::Folder;
+    use createlink::load::folder::Folder;
     let names = |folder: &Folder| -> Vec<(String, String)> {
         folder
             .json_entries()

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::behaving_target;
 use common::front::flooding_front;
-use createlink::config::{Config, Profile};
+use createlink::load::config::{Config, Profile};
 use createlink::suite::Suite;
 
 /// The path whose requests are flooded, as sent.

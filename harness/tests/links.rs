@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use common::{config_for, plan, serve};
-use createlink::config::Profile;
+use createlink::load::config::Profile;
 use createlink::reference::{Answer, Held, Reference};
 use createlink::suite::{CaseOutcome, Plan, Suite, TrialId};
 use serde_json::{Value, json};
@@ -353,7 +353,7 @@ fn a_target_that_throttles_each_request_once_passes_and_the_retries_are_counted(
 
 #[test]
 fn a_target_that_always_throttles_fails_within_the_bound_naming_429() {
-    use createlink::retry::{MAX_WAIT, TRIES};
+    use createlink::exchange::retry::{MAX_WAIT, TRIES};
     for threads in [64, 1] {
         let t = target(Profile::Graph, true, Throttle::Always, false);
         let suite = suite(&t.url, Profile::Graph);

@@ -15,8 +15,8 @@ use std::sync::OnceLock;
 
 use common::Rows;
 use common::model::{Kind, NAMESPACE, PERMISSION, Place, REQUEST, model, wrong_values};
-use createlink::config::{Profile, repo_dir};
-use createlink::schema::{Schemas, Violation};
+use createlink::load::config::{Profile, repo_dir};
+use createlink::load::schema::{Schemas, Violation};
 use serde_json::{Value, json};
 
 fn schemas() -> &'static Schemas {

@@ -12,8 +12,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use common::program::{self, BIN, shown};
-use createlink::behaviour::error_shape;
-use createlink::variant::{Kind, Payload};
+use createlink::load::variant::{Kind, Payload};
+use createlink::verdict::behaviour::error_shape;
 use serde_json::{Value, json};
 use tokio::runtime::Runtime;
 
@@ -802,12 +802,12 @@ fn suite_passes_against_serve(profile: &str) {
     // A request is counted under the first case whose template it matches: the seed's
     // /drives/{drivesId}/items/{driveItemId} and the published /drives/{driveId}/items/{itemId}
     // are one shape, so that line counts the requests of both.
-    let shape = |t: &createlink::case::PathTemplate| -> Vec<String> {
+    let shape = |t: &createlink::load::case::PathTemplate| -> Vec<String> {
         t.segments()
             .iter()
             .map(|s| match s {
-                createlink::case::Segment::Literal(l) => l.clone(),
-                createlink::case::Segment::Param(_) => "{}".to_owned(),
+                createlink::load::case::Segment::Literal(l) => l.clone(),
+                createlink::load::case::Segment::Param(_) => "{}".to_owned(),
             })
             .collect()
     };

@@ -4,7 +4,7 @@
 //! and every flavour.
 //!
 //! What each service lacks is written here from the published pages' own words, not taken from
-//! `service.rs`, so the two are checked against each other.
+//! `model/service.rs`, so the two are checked against each other.
 
 mod common;
 
@@ -12,9 +12,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use common::{config_for, plan, runtime};
-use createlink::config::{Config, Profile};
+use createlink::load::config::{Config, Profile};
+use createlink::model::service::Service;
 use createlink::reference::Reference;
-use createlink::service::Service;
 use createlink::suite::{Suite, TrialId};
 use libtest_mimic::Completion;
 use serde_json::Value;

@@ -12,9 +12,9 @@ use std::sync::OnceLock;
 
 use common::Rows;
 use common::model::{Kind, NAMESPACE, PERMISSION, Place, model, wrong_values};
-use createlink::config::{Profile, repo_dir};
+use createlink::load::config::{Profile, repo_dir};
+use createlink::load::schema::{Schemas, Violation};
 use createlink::report;
-use createlink::schema::{Schemas, Violation};
 use createlink::verdict::{
     self, AnswerBody, Exchange, Problem, Response, StatusRule, judge_answer, parse_json,
 };

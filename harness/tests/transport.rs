@@ -18,11 +18,11 @@ use common::{
     TEMPLATE, assert_fails, assert_passes, config_for, documented, enveloped, json_answer,
     permission, raw_target, run_one, runtime, serve, write_all,
 };
-use createlink::client::BODY_LIMIT;
-use createlink::config::{Config, Profile, TIMEOUT_SECS, repo_dir};
+use createlink::exchange::client::BODY_LIMIT;
+use createlink::exchange::request::PreparedRequest;
+use createlink::load::config::{Config, Profile, TIMEOUT_SECS, repo_dir};
+use createlink::load::schema::Schemas;
 use createlink::reference;
-use createlink::request::PreparedRequest;
-use createlink::schema::Schemas;
 use createlink::suite::Suite;
 use createlink::verdict::{self, AnswerBody, Check, Exchange, Problem, Response};
 use serde_json::json;

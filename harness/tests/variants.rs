@@ -3,10 +3,10 @@
 
 use std::collections::BTreeSet;
 
-use createlink::config::{Config, repo_dir};
-use createlink::schema::Schemas;
+use createlink::load::config::{Config, repo_dir};
+use createlink::load::schema::Schemas;
+use createlink::load::variant::{self, Kind, Payload, Variant};
 use createlink::suite::Suite;
-use createlink::variant::{self, Kind, Payload, Variant};
 use serde_json::Value;
 
 fn schemas() -> Schemas {
@@ -225,7 +225,7 @@ fn malformed_variant_files_are_named_with_the_reason() {
     let schemas = schemas();
     let mut wrong = Vec::new();
     for (file, text, reason) in rows {
-        let dir = createlink::files::TempDir::new("variants");
+        let dir = createlink::load::files::TempDir::new("variants");
         std::fs::write(dir.join(file), text).unwrap();
         match variant::load_dir(&dir, &schemas) {
             Ok(_) => wrong.push(format!("{text}: loaded")),
@@ -243,7 +243,7 @@ fn malformed_variant_files_are_named_with_the_reason() {
 
 #[test]
 fn a_new_variant_file_is_a_new_trial_on_every_path_without_code_changes() {
-    let dir = createlink::files::TempDir::new("variants");
+    let dir = createlink::load::files::TempDir::new("variants");
     for entry in std::fs::read_dir(repo_dir("cases")).unwrap() {
         let path = entry.unwrap().path();
         if path.is_file() {
@@ -257,7 +257,7 @@ fn a_new_variant_file_is_a_new_trial_on_every_path_without_code_changes() {
     )
     .unwrap();
     let mut config = Config::defaults();
-    config.cases = createlink::folder::Folder::Disk(dir.to_path_buf());
+    config.cases = createlink::load::folder::Folder::Disk(dir.to_path_buf());
     let suite = Suite::new(config).unwrap();
     let ids = suite.trials();
     assert_eq!(ids.len(), suite.cases().len() * 2);
@@ -274,7 +274,7 @@ fn a_new_variant_file_is_a_new_trial_on_every_path_without_code_changes() {
 /// against one service drops exactly the variants declared for the other.
 #[test]
 fn every_variant_declares_its_service_with_the_pages_words() {
-    use createlink::service::Service;
+    use createlink::model::service::Service;
     let dir = repo_dir("cases").join(variant::FOLDER);
     for v in repo_variants() {
         let text = std::fs::read_to_string(dir.join(format!("{}.json", v.name))).unwrap();
@@ -302,7 +302,7 @@ fn every_variant_declares_its_service_with_the_pages_words() {
 /// the document does not write, and says so in its name.
 #[test]
 fn expiration_is_sent_as_documented_and_beyond_it_under_its_own_name() {
-    use createlink::datetime::DateTimeOffset;
+    use createlink::model::datetime::DateTimeOffset;
     let expiry = |name: &str| -> String {
         let v = repo_variants()
             .into_iter()

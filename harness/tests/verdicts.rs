@@ -50,10 +50,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use createlink::config::{Config, Profile};
-use createlink::request::PreparedRequest;
+use createlink::exchange::request::PreparedRequest;
+use createlink::load::config::{Config, Profile};
+use createlink::load::variant::Kind;
 use createlink::suite::Plan;
-use createlink::variant::Kind;
 use createlink::verdict::{self, AnswerBody, Check, Exchange, Expect, Problem, Response};
 use libtest_mimic::{Arguments, Failed, Trial};
 use serde_json::{Map, Value, json};

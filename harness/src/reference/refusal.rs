@@ -11,11 +11,11 @@ use serde_json::Value;
 use wiremock::http::HeaderMap;
 
 use super::{Answer, PREFIX, error, normal};
-use crate::duplicate_members;
-use crate::json_text::cut;
-use crate::media_type::MediaType;
-use crate::schema::{Schemas, Violation};
-use crate::service::Service;
+use crate::load::schema::{Schemas, Violation};
+use crate::model::duplicate_members;
+use crate::model::json_text::cut;
+use crate::model::media_type::MediaType;
+use crate::model::service::Service;
 
 /// Graph's challenge on a 401, as Microsoft's documentation shows it for
 /// `https://graph.microsoft.com/v1.0/me` ("Extract authentication parameters from WWW-Authenticate
@@ -299,7 +299,7 @@ pub fn body(bytes: &[u8], schemas: &Schemas) -> Result<Value, Refusal> {
     if bytes.len() > BODY_LIMIT {
         return Err(too_large(Some(bytes.len() as u64)));
     }
-    let values = crate::json_count::count_values(bytes);
+    let values = crate::model::json_count::count_values(bytes);
     if values > MAX_VALUES {
         return Err(Refusal::new(
             Fault::TooLarge,
@@ -348,7 +348,7 @@ pub fn body(bytes: &[u8], schemas: &Schemas) -> Result<Value, Refusal> {
 
 /// The refusal of a valid body that asks what `service` lacks, citing the page that says so.
 pub fn service(body: &Value, service: Service) -> Result<(), Refusal> {
-    match crate::service::lacking(service, body) {
+    match crate::model::service::lacking(service, body) {
         None => Ok(()),
         Some(need) => Err(Refusal::new(
             Fault::Service,

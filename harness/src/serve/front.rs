@@ -294,8 +294,8 @@ impl Connection {
                 self.limits.max_head
             ));
         } else if e.is_parse() {
-            log(&crate::json_text::cut(
-                &crate::inert::escape(&format!("(not an HTTP/1.1 request) -> 400 {e}")),
+            log(&crate::model::json_text::cut(
+                &crate::model::inert::escape(&format!("(not an HTTP/1.1 request) -> 400 {e}")),
                 200,
             ));
         }
@@ -426,7 +426,7 @@ fn slow(read: usize, declared: Option<u64>) -> String {
 }
 
 fn cut_off(read: usize, declared: Option<u64>, e: &hyper::Error) -> String {
-    crate::json_text::cut(
+    crate::model::json_text::cut(
         &format!(
             "the request body broke off after {} ({e}); nothing was answered",
             of(read, declared)

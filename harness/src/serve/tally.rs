@@ -11,8 +11,8 @@ use std::fmt::Write;
 
 use wiremock::Request;
 
+use crate::model::template::encode_segment;
 use crate::reference::{Fault, Reply};
-use crate::template::encode_segment;
 
 /// The summary's name for requests on no documented path.
 const UNMATCHED: &str = "(no documented path)";
@@ -149,7 +149,7 @@ const LINE_LIMIT: usize = 2000;
 
 /// Text of the request, as one line of the log (`inert`), cut at [`LINE_LIMIT`] characters.
 fn line(text: &str) -> String {
-    crate::json_text::cut(&crate::inert::escape(text), LINE_LIMIT)
+    crate::model::json_text::cut(&crate::model::inert::escape(text), LINE_LIMIT)
 }
 
 /// Every `Authorization` value of `request`, and the credential after its scheme, in each form

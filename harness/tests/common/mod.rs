@@ -15,9 +15,9 @@ use std::time::Duration;
 
 use std::sync::Arc;
 
-use createlink::config::{Config, Profile, repo_dir};
+use createlink::load::config::{Config, Profile, repo_dir};
+use createlink::load::schema::Schemas;
 use createlink::reference::{self, Answer, Reference};
-use createlink::schema::Schemas;
 use createlink::suite::{CaseOutcome, Plan, Suite};
 use createlink::verdict::Check;
 use serde_json::{Value, json};

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use createlink::config::repo_dir;
+use createlink::load::config::repo_dir;
 use serde_json::{Value, json};
 
 /// What a property holds, in the table's notation.

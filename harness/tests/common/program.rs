@@ -79,6 +79,6 @@ pub fn shown(out: &Output) -> String {
 }
 
 /// A fresh folder of this test's own, removed when the returned guard drops.
-pub fn temp_dir(name: &str) -> createlink::files::TempDir {
-    createlink::files::TempDir::new(name)
+pub fn temp_dir(name: &str) -> createlink::load::files::TempDir {
+    createlink::load::files::TempDir::new(name)
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::files::{self, FileError};
+use crate::load::files::{self, FileError};
 
 mod built_in {
     include!(concat!(env!("OUT_DIR"), "/built_in.rs"));

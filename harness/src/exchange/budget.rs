@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
-use crate::json_count::MAX_VALUES;
+use crate::model::json_count::MAX_VALUES;
 
 /// Bytes of answers held at once, across the run. With [`FREE`] bytes for each case in flight,
 /// hyper's buffers and large blocks returned when freed (`limits::return_large_blocks`), peak

@@ -17,13 +17,13 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::error::{CaseFault, FileFault, SetupError};
-use crate::folder::Folder;
-use crate::json_text::kind as json_kind;
-use crate::schema::Schemas;
-use crate::service::{self, Only};
-use crate::template::unusable_segment;
-pub use crate::template::{ACTION, PathTemplate, Segment};
+use crate::load::error::{CaseFault, FileFault, SetupError};
+use crate::load::folder::Folder;
+use crate::load::schema::Schemas;
+use crate::model::json_text::kind as json_kind;
+use crate::model::service::{self, Only};
+use crate::model::template::unusable_segment;
+pub use crate::model::template::{ACTION, PathTemplate, Segment};
 
 /// A validated case.
 #[derive(Clone, Debug)]

@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use crate::profile::Profile;
+use crate::model::profile::Profile;
 
 /// The sharing URLs of a link answer's body (`{"value": …}` under documented).
 pub fn of_answer(profile: Profile, body: &[u8]) -> Vec<String> {

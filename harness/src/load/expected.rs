@@ -15,10 +15,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use crate::case::Case;
-use crate::config::EXPECTED_FAILURES;
-use crate::error::{SetupError, VariableFault};
-use crate::variant::Variant;
+use crate::load::case::Case;
+use crate::load::config::EXPECTED_FAILURES;
+use crate::load::error::{SetupError, VariableFault};
+use crate::load::variant::Variant;
 
 #[derive(Clone, Debug, Default)]
 pub struct ExpectedFailures {
@@ -59,10 +59,11 @@ impl fmt::Display for Entry {
 impl ExpectedFailures {
     /// Reads and checks the file: every entry must name a case, a trial or a variant.
     pub fn load(file: &Path, cases: &[Case], variants: &[Variant]) -> Result<Self, SetupError> {
-        let text = crate::files::read_text(file, crate::files::CAP).map_err(|error| {
-            let fault = VariableFault::Unreadable(file.to_owned(), error);
-            SetupError::in_variable(EXPECTED_FAILURES, fault)
-        })?;
+        let text =
+            crate::load::files::read_text(file, crate::load::files::CAP).map_err(|error| {
+                let fault = VariableFault::Unreadable(file.to_owned(), error);
+                SetupError::in_variable(EXPECTED_FAILURES, fault)
+            })?;
         Self::parse(file, &text, cases, variants)
     }
 

@@ -28,7 +28,7 @@ use std::sync::{Condvar, Mutex};
 
 use serde_json::Value;
 
-use crate::template::{PathTemplate, Segment};
+use crate::model::template::{PathTemplate, Segment};
 
 /// Which link a trial's request may touch.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,8 +11,8 @@ use std::fmt::{self, Display, Formatter};
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::files::FileError;
-use crate::template::{ACTION, SegmentFault, TemplateError, TemplateFault};
+use crate::load::files::FileError;
+use crate::model::template::{ACTION, SegmentFault, TemplateError, TemplateFault};
 
 #[derive(Debug)]
 pub enum SetupError {
@@ -27,7 +27,7 @@ pub enum SetupError {
     Start(StartFault),
 }
 
-/// What a JSON value is, as [`crate::json_text::kind`] names it ("an array"): what was found
+/// What a JSON value is, as [`crate::model::json_text::kind`] names it ("an array"): what was found
 /// where something else was expected.
 pub type Found = &'static str;
 
@@ -618,7 +618,7 @@ impl Display for VariantFault {
             ServiceDisagrees(declared, needed) => write!(
                 f,
                 "\"service\".on says {declared:?}, but the body is available on {needed:?} (what \
-                 each parameter needs is in harness/src/service.rs, with its page)"
+                 each parameter needs is in harness/src/model/service.rs, with its page)"
             ),
             NoServiceOffers(a, b) => write!(
                 f,

@@ -44,7 +44,7 @@ pub struct Instant {
     picos: u64,
 }
 
-use crate::cursor::Cursor;
+use crate::model::cursor::Cursor;
 
 const FRACTION_DIGITS: usize = 12;
 

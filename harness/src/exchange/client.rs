@@ -22,12 +22,12 @@ use tokio::runtime::{Handle, Runtime};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::timeout_at;
 
-use crate::budget::{self, Budget, FREE, Pause, TooLong};
-use crate::error::{SetupError, StartFault};
-use crate::json_count::Counter;
+use crate::exchange::budget::{self, Budget, FREE, Pause, TooLong};
+use crate::load::error::{SetupError, StartFault};
+use crate::model::json_count::Counter;
 
-use crate::config::{Config, TIMEOUT_SECS, Token};
-use crate::request::PreparedRequest;
+use crate::exchange::request::PreparedRequest;
+use crate::load::config::{Config, TIMEOUT_SECS, Token};
 use crate::verdict::{AnswerBody, Exchange, Response};
 
 /// Bodies are read up to this many bytes; a larger one fails its case without being buffered.
@@ -88,7 +88,7 @@ impl Drop for Sent {
                 reason: String::new(),
             };
             drop(permit);
-            crate::limits::return_free_pages();
+            crate::exchange::limits::return_free_pages();
         }
     }
 }
@@ -239,8 +239,11 @@ impl Executor {
         let mut throttled = Vec::with_capacity(request.times);
         for i in 0..request.times {
             let share = Share::after(&sent, request.times - i - 1);
-            let (answer, cost) =
-                crate::retry::send(request, |r| self.send_sharing(r, share), std::thread::sleep);
+            let (answer, cost) = crate::exchange::retry::send(
+                request,
+                |r| self.send_sharing(r, share),
+                std::thread::sleep,
+            );
             sent.push(answer);
             throttled.push(cost);
         }
@@ -259,9 +262,9 @@ impl Share {
     }
 }
 
-pub use crate::retry::Throttled;
+pub use crate::exchange::retry::Throttled;
 
-impl crate::retry::RetryAfter for Sent {
+impl crate::exchange::retry::RetryAfter for Sent {
     fn retry_after(&self) -> Option<&str> {
         self.retry_after.as_deref()
     }
@@ -425,7 +428,7 @@ impl Sender {
         let declared = response.content_length();
         let body = if !coding.is_empty() {
             AnswerBody::Encoded {
-                coding: crate::json_text::cut(&coding.join(", "), 200),
+                coding: crate::model::json_text::cut(&coding.join(", "), 200),
             }
         } else if declared.is_some_and(|n| n > BODY_LIMIT) {
             AnswerBody::TooLarge {

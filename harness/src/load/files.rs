@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The cap for the params, expected-failures, case, variant and schema files: each is a few KiB.
 pub const CAP: u64 = 1024 * 1024;
 
-/// Why a file cannot be read. Its message (in `error.rs`) does not name the file: its caller does.
+/// Why a file cannot be read. Its message (in `load/error.rs`) does not name the file: its caller does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FileError {
     /// Missing, unreadable, a dangling link or a loop of links: the system's reason.

@@ -1,5 +1,5 @@
 //! A cursor over the bytes of a header or string value, for the hand-written parsers
-//! ([`crate::media_type`], [`crate::datetime`]); each adds the grammar rules it needs in its own
+//! ([`crate::model::media_type`], [`crate::model::datetime`]); each adds the grammar rules it needs in its own
 //! `impl Cursor` block.
 
 pub(crate) struct Cursor<'a> {

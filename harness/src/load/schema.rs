@@ -11,11 +11,11 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-use crate::datetime::DateTimeOffset;
-use crate::error::{FileFault, SchemaFault, SetupError};
-use crate::folder::Folder;
-use crate::json_text::{self, cut};
-use crate::profile::Profile;
+use crate::load::error::{FileFault, SchemaFault, SetupError};
+use crate::load::folder::Folder;
+use crate::model::datetime::DateTimeOffset;
+use crate::model::json_text::{self, cut};
+use crate::model::profile::Profile;
 
 /// The `$id` prefix of every schema. The `.invalid` top-level domain cannot resolve (RFC 6761),
 /// which makes plain that these URIs name files of `schemas/` and are never fetched.
@@ -180,7 +180,7 @@ fn violations(validator: &Validator, instance: &Value) -> (Vec<Violation>, usize
         .take(MAX_KEPT)
         .map(|e| Violation {
             pointer: cut(e.instance_path().as_str(), POINTER_LIMIT),
-            value: crate::json_text::compact(e.instance(), VALUE_LIMIT),
+            value: crate::model::json_text::compact(e.instance(), VALUE_LIMIT),
             reason: reason(&e),
             rule: rule_location(
                 e.absolute_keyword_location().map(|u| u.as_str()),

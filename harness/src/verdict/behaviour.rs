@@ -8,8 +8,8 @@
 use reqwest::Url;
 use serde_json::Value;
 
-use crate::datetime::DateTimeOffset;
-use crate::json_text::compact;
+use crate::model::datetime::DateTimeOffset;
+use crate::model::json_text::compact;
 
 /// Values are shown in reports up to this many characters.
 const SHOWN: usize = 200;

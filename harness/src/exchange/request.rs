@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use reqwest::Url;
 
-use crate::case::Case;
-use crate::template::{Segment, encode_segment};
-use crate::token::{PLACEHOLDER_TOKEN, TOKEN};
-use crate::variant::Variant;
+use crate::load::case::Case;
+use crate::load::variant::Variant;
+use crate::model::template::{Segment, encode_segment};
+use crate::model::token::{PLACEHOLDER_TOKEN, TOKEN};
 
 /// Everything about a trial's request except the token, which is added only when it is sent.
 #[derive(Clone, Debug)]

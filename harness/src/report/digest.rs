@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 
-use crate::trial::Verdict;
+use crate::model::trial::Verdict;
 
 /// Trial names shown under each problem at most.
 const NAMES: usize = 3;

@@ -34,11 +34,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::error::{Difference, SetupError, VariantFault};
-use crate::folder::Folder;
-use crate::json_text::kind as json_kind;
-use crate::schema::Schemas;
-use crate::service::{self, Only, Service};
+use crate::load::error::{Difference, SetupError, VariantFault};
+use crate::load::folder::Folder;
+use crate::load::schema::Schemas;
+use crate::model::json_text::kind as json_kind;
+use crate::model::service::{self, Only, Service};
 
 /// The folder of variants inside a cases folder.
 pub const FOLDER: &str = "variants";
@@ -141,7 +141,7 @@ pub fn parse_variant(
         return Err(err(VariantFault::BadName(name.to_owned())));
     }
     let mut map =
-        crate::case::json_object(text).map_err(|fault| SetupError::in_file(file, fault))?;
+        crate::load::case::json_object(text).map_err(|fault| SetupError::in_file(file, fault))?;
     if let Some(key) = map.keys().find(|k| !MEMBERS.contains(&k.as_str())) {
         return Err(err(VariantFault::UnknownMember(key.clone(), MEMBERS)));
     }
@@ -325,7 +325,7 @@ pub fn load(folder: &Folder, schemas: &Schemas) -> Result<Vec<Variant>, SetupErr
     if !folder.exists() {
         return Ok(Vec::new());
     }
-    crate::case::read_entries(folder, "variants")?
+    crate::load::case::read_entries(folder, "variants")?
         .into_iter()
         .map(|(file, text)| {
             let name = file

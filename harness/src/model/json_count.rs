@@ -6,7 +6,7 @@
 //! a body of more than [`MAX_VALUES`].
 
 /// Bodies with more JSON values than this are not parsed: a permission has a few dozen. At
-/// [`crate::budget::PER_VALUE`] bytes each, judging the largest body parsed stays within the
+/// [`crate::exchange::budget::PER_VALUE`] bytes each, judging the largest body parsed stays within the
 /// memory budget beside its bytes.
 pub const MAX_VALUES: usize = 100_000;
 

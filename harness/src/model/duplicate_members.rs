@@ -13,7 +13,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use crate::json_text::cut;
+use crate::model::json_text::cut;
 
 /// The most duplicates kept of one document, their pointers and names cut at [`TEXT_LIMIT`]
 /// characters; the rest are only counted. A body of a million duplicate names would otherwise

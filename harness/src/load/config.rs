@@ -10,12 +10,12 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::error::{SetupError, ShownUrl, UrlFault, VariableFault};
-use crate::folder::Folder;
-pub use crate::params::{PARAMS, ParamOverrides};
-pub use crate::profile::Profile;
-pub use crate::service::{SERVICE, Service};
-pub use crate::token::{PLACEHOLDER_TOKEN, TOKEN, Token};
+use crate::load::error::{SetupError, ShownUrl, UrlFault, VariableFault};
+use crate::load::folder::Folder;
+pub use crate::load::params::{PARAMS, ParamOverrides};
+pub use crate::model::profile::Profile;
+pub use crate::model::service::{SERVICE, Service};
+pub use crate::model::token::{PLACEHOLDER_TOKEN, TOKEN, Token};
 
 pub const BASE_URL: &str = "CREATELINK_BASE_URL";
 pub const TIMEOUT_SECS: &str = "CREATELINK_TIMEOUT_SECS";
@@ -225,7 +225,7 @@ fn positive(variable: &'static str, raw: &str, unit: &'static str) -> Result<usi
 pub fn parse_base_url(raw: &str) -> Result<Url, SetupError> {
     // The value is held without its userinfo, whatever else is wrong with it; and not at all
     // when an '@' is left that might still belong to credentials the URL parser did not see.
-    let stripped = crate::redact::strip_userinfo(raw);
+    let stripped = crate::model::redact::strip_userinfo(raw);
     let hidden = stripped.contains('@');
     let err = |why| {
         let value = if hidden {
@@ -405,7 +405,7 @@ mod tests {
 
     #[test]
     fn params_file_errors_name_the_file_and_key() {
-        let dir = crate::files::TempDir::new("config");
+        let dir = crate::load::files::TempDir::new("config");
         let write = |name: &str, text: &str| {
             let p = dir.join(name);
             std::fs::write(&p, text).unwrap();

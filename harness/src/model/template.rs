@@ -28,7 +28,7 @@ pub struct TemplateError {
 }
 
 /// What is wrong with a path template; a `String` is the segment or parameter at fault. The
-/// words are in `error.rs`.
+/// words are in `load/error.rs`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TemplateFault {
     NoLeadingSlash,
@@ -134,7 +134,7 @@ impl fmt::Display for PathTemplate {
     }
 }
 
-/// Why a value cannot be a path segment (the words are in `error.rs`).
+/// Why a value cannot be a path segment (the words are in `load/error.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SegmentFault {
     /// An empty value would merge two segments.

@@ -5,10 +5,10 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::case::Case;
-use crate::links::Ledger;
-use crate::trial::{TrialId, Verdict};
-use crate::variant::Variant;
+use crate::exchange::links::Ledger;
+use crate::load::case::Case;
+use crate::load::variant::Variant;
+use crate::model::trial::{TrialId, Verdict};
 
 /// First problems listed under the table at most; the JUnit file and the log have them all.
 const LISTED: usize = 20;
@@ -23,7 +23,7 @@ pub struct Result {
     /// Each of its problems once, as an expected-failures line pins them.
     pub pins: Vec<String>,
     /// The other profile, when the trial's base answer has that profile's shape.
-    pub hint: Option<crate::profile::Profile>,
+    pub hint: Option<crate::model::profile::Profile>,
     /// An answer was `404 Not Found` where a link or a refusal was expected.
     pub not_found: bool,
 }
@@ -144,7 +144,7 @@ pub fn trial_name(cases: &[Case], variants: &[Variant], id: TrialId) -> String {
 /// Report text as Markdown text: one line (`inert`), no table pipes, no HTML, no emphasis.
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in crate::inert::escape(text).chars() {
+    for c in crate::model::inert::escape(text).chars() {
         if matches!(c, '|' | '<' | '>' | '*' | '_' | '`' | '[' | ']' | '\\') {
             out.push('\\');
         }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::error::{SetupError, VariableFault};
+use crate::load::error::{SetupError, VariableFault};
 
 /// The variable that names the file.
 pub const PARAMS: &str = "CREATELINK_PARAMS";
@@ -23,21 +23,21 @@ impl ParamOverrides {
     pub fn read(path: &Path) -> Result<Self, SetupError> {
         let err = |why| SetupError::in_variable(PARAMS, why);
         let file = || path.to_owned();
-        let text = crate::files::read_text(path, crate::files::CAP)
+        let text = crate::load::files::read_text(path, crate::load::files::CAP)
             .map_err(|error| err(VariableFault::Unreadable(file(), error)))?;
         let value: serde_json::Value = serde_json::from_str(&text)
             .map_err(|error| err(VariableFault::ParamsNotJson(file(), error)))?;
         let serde_json::Value::Object(map) = value else {
-            let found = crate::json_text::kind(&value);
+            let found = crate::model::json_text::kind(&value);
             return Err(err(VariableFault::ParamsNotAnObject(file(), found)));
         };
         let mut values = BTreeMap::new();
         for (key, value) in map {
             let serde_json::Value::String(value) = value else {
-                let found = crate::json_text::kind(&value);
+                let found = crate::model::json_text::kind(&value);
                 return Err(err(VariableFault::ParamNotAString(file(), key, found)));
             };
-            if let Some(why) = crate::template::unusable_segment(&value) {
+            if let Some(why) = crate::model::template::unusable_segment(&value) {
                 return Err(err(VariableFault::ParamNotASegment(
                     file(),
                     key,

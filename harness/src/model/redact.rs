@@ -20,8 +20,8 @@ use std::collections::HashSet;
 
 use libtest_mimic::{Completion, Failed};
 
-use crate::template::encode_segment;
-use crate::token::{TOKEN, Token};
+use crate::model::template::encode_segment;
+use crate::model::token::{TOKEN, Token};
 
 /// What the token is replaced with: the variable a reader sets to reproduce the request.
 pub const REPLACEMENT: &str = "$CREATELINK_TOKEN";

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::profile::Profile;
+use crate::model::profile::Profile;
 
 /// A link the run made and did not delete, and why.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -12,7 +12,7 @@
 //! A prefix test would take `application/jsonx` or `application/json-patch+json` for JSON; the
 //! parser compares the essence (`type/subtype`) exactly, case-insensitively.
 
-use crate::cursor::Cursor;
+use crate::model::cursor::Cursor;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MediaType {
