@@ -42,6 +42,10 @@ Options:
 It prints its base URL (http://ADDR:PORT/beta) as the first line on stdout, serves the documented
 createLink paths under it, logs one line per request on stderr, and runs until Ctrl-C or SIGTERM,
 then prints a summary of the requests and the violations on stderr.
+
+Each client gets HTTP/1.1, 10 s to send a request head (at most 64 KiB) and 10 s more for its
+body (at most 1 MiB: 413 past it); at most 512 connections are open, and past that the one
+waiting longest for its client is closed.
 ";
 
 /// Said at start-up and after the summary under `documented`: an SDK client sees no error, only

@@ -462,7 +462,7 @@ fn response(answer: Answer, close: bool) -> hyper::Response<Full<Bytes>> {
 }
 
 /// A request whose body was still arriving: if the connection is closed under it (to make
-/// room), it is logged as incomplete all the same, one line per request.
+/// room, or at shutdown), it is logged as incomplete all the same, one line per request.
 struct Unanswered<'a> {
     request: Option<Request>,
     respond: &'a Respond,
@@ -472,8 +472,8 @@ impl Drop for Unanswered<'_> {
     fn drop(&mut self) {
         if let Some(request) = self.request.take() {
             let refusal = incomplete(
-                "the connection was closed to make room while the request body was arriving; \
-                 nothing was answered"
+                "the connection was closed (to make room for another, or as the server stopped) \
+                 while the request body was arriving; nothing was answered"
                     .to_owned(),
             );
             (self.respond)(Arrival::Refused(request, refusal));
