@@ -265,7 +265,10 @@ impl Connection {
         builder
             .timer(TokioTimer::new())
             .header_read_timeout(this.limits.header_timeout)
-            .max_buf_size(this.limits.max_head);
+            .max_buf_size(this.limits.max_head)
+            // A client may shut its side down once its request is sent (`nc -N`, some proxies):
+            // it still gets its answer. The timeouts bound what it can hold.
+            .half_close(true);
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         tokio::select! {
             ended = connection => if let Err(e) = ended {
@@ -737,6 +740,17 @@ mod tests {
             let _ = stream.read(&mut rest).unwrap();
         }
         assert_eq!(front.arrivals(), ["whole /x 2", "whole /x 2"]);
+    }
+
+    #[test]
+    fn a_client_that_shuts_its_side_after_the_request_gets_the_answer() {
+        let front = Front::start(short(4));
+        let mut stream = front.connect();
+        stream.write_all(post("/x", "", "{}").as_bytes()).unwrap();
+        stream.shutdown(std::net::Shutdown::Write).unwrap();
+        let text = answer(&mut stream);
+        assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+        assert_eq!(front.arrivals(), ["whole /x 2"]);
     }
 
     #[test]
