@@ -144,6 +144,9 @@ function startServe(binary) {
 
 /** SIGTERM, then serve must exit 0 within 10 s; its summary is then in the log. */
 function stopServe() {
+  if (serve.exitCode !== null || serve.signalCode !== null) {
+    return Promise.reject(new Failed(`serve had already exited (${serve.signalCode ?? serve.exitCode})`));
+  }
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       killServe();
