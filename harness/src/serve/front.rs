@@ -7,8 +7,8 @@
 //! - an accept error never ends the loop: past the descriptor limit the connection waiting
 //!   longest for its client is closed to make room, and the loop backs off and tries again;
 //! - at most [`Limits::max_connections`] connections are open; past that the one waiting longest
-//!   for its client (a slow head, a slow body, an idle keep-alive) is closed, or, when every one
-//!   is being answered, the new one waits in the listen queue;
+//!   for its client (a slow head, a slow body, an idle keep-alive), once it has waited [`GRACE`],
+//!   is closed, or, when every one is being answered, the new one waits in the listen queue;
 //! - a request head must arrive within [`Limits::header_timeout`] and be at most
 //!   [`Limits::max_head`] bytes, and its body within [`Limits::body_timeout`];
 //! - a body over [`BODY_LIMIT`] is never held: one declared larger is refused before it is read
@@ -139,13 +139,18 @@ pub async fn serve(
                 counts.accept_errors.fetch_add(1, Ordering::Relaxed);
                 // Out of descriptors: free one. Any accept error: the listener stays, and the
                 // loop tries again after a pause rather than spinning on the error.
-                let freed = waiting.close_longest();
+                let closing = waiting.close_longest();
+                let freed = closing == Closing::Closed;
                 if freed {
                     counts.evicted.fetch_add(1, Ordering::Relaxed);
                 }
                 // With a descriptor freed, the next accept can succeed as soon as the closed
                 // connection's task has dropped its socket.
-                let pause = if freed { 5 } else { 100 };
+                let pause = match closing {
+                    Closing::Closed => Duration::from_millis(5),
+                    Closing::Wait(grace) => grace,
+                    Closing::NoneWaits => Duration::from_millis(100),
+                };
                 notices.say(
                     Notice::AcceptError,
                     &format!(
@@ -158,7 +163,7 @@ pub async fn serve(
                     ),
                 );
                 tokio::select! {
-                    () = tokio::time::sleep(Duration::from_millis(pause)) => {}
+                    () = tokio::time::sleep(pause) => {}
                     () = &mut stop => break,
                 }
                 continue;
@@ -200,7 +205,17 @@ async fn room(
         }
         // Registered before looking, so a connection that starts waiting after is not missed.
         let changed = waiting.changed.notified();
-        if waiting.close_longest() {
+        let closing = waiting.close_longest();
+        if let Closing::Wait(grace) = closing {
+            tokio::select! {
+                permit = Arc::clone(open).acquire_owned() => if let Ok(permit) = permit {
+                    return permit;
+                },
+                () = tokio::time::sleep(grace) => {}
+            }
+            continue;
+        }
+        if closing == Closing::Closed {
             counts.evicted.fetch_add(1, Ordering::Relaxed);
             notices.say(
                 Notice::Full,
@@ -496,8 +511,8 @@ struct Waiting {
 #[derive(Default)]
 struct WaitingInner {
     next: u64,
-    /// Wait number → connection id, in the order the waits began.
-    order: BTreeMap<u64, u64>,
+    /// Wait number → connection id and when the wait began, in the order the waits began.
+    order: BTreeMap<u64, (u64, Instant)>,
     /// Connection id → its current wait number, if waiting, and what closes it.
     connections: HashMap<u64, (Option<u64>, Arc<Notify>)>,
 }
@@ -537,17 +552,37 @@ impl Waiting {
         }
     }
 
-    /// Closes the connection that has waited longest for its client; `false` when none waits.
-    fn close_longest(&self) -> bool {
+    /// Closes the connection that has waited longest for its client, if it has waited at least
+    /// [`GRACE`]: `Closed`, `NoneWaits`, or `Wait` the time until it has.
+    fn close_longest(&self) -> Closing {
         let mut inner = self.lock();
-        let Some((_, id)) = inner.order.pop_first() else {
-            return false;
+        let Some((&wait, &(id, since))) = inner.order.first_key_value() else {
+            return Closing::NoneWaits;
         };
+        let waited = since.elapsed();
+        if waited < GRACE {
+            return Closing::Wait(GRACE - waited);
+        }
+        inner.order.remove(&wait);
         if let Some((_, closed)) = inner.connections.remove(&id) {
             closed.notify_one();
         }
-        true
+        Closing::Closed
     }
+}
+
+/// How long a connection waits for its client before it may be closed to make room. A
+/// connection starts waiting as soon as its answer is handed to hyper, which writes it within
+/// microseconds: the grace keeps that answer whole, and gives a new client time to send its head.
+const GRACE: Duration = Duration::from_millis(100);
+
+/// What [`Waiting::close_longest`] did.
+#[derive(Debug, PartialEq, Eq)]
+enum Closing {
+    Closed,
+    NoneWaits,
+    /// The longest wait is within [`GRACE`] for this much longer.
+    Wait(Duration),
 }
 
 impl WaitingInner {
@@ -558,7 +593,7 @@ impl WaitingInner {
             if let Some(old) = slot.replace(wait) {
                 self.order.remove(&old);
             }
-            self.order.insert(wait, id);
+            self.order.insert(wait, (id, Instant::now()));
         }
     }
 }
@@ -881,6 +916,20 @@ mod tests {
         assert!(closed(&mut oldest, Duration::from_millis(200)));
         assert!(!closed(&mut newer, Duration::from_millis(50)));
         assert_eq!(front.counts.evicted.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn a_connection_is_not_closed_to_make_room_within_its_grace() {
+        let front = Front::start(short(1));
+        let mut first = front.connect();
+        let mut second = front.connect();
+        second.write_all(post("/x", "", "{}").as_bytes()).unwrap();
+        // The first has waited for its client less than the grace: it stays open for now.
+        assert!(!closed(&mut first, GRACE / 4));
+        let mut head = [0u8; 12];
+        second.read_exact(&mut head).unwrap();
+        assert_eq!(&head, b"HTTP/1.1 200");
+        assert!(closed(&mut first, Duration::from_millis(100)));
     }
 
     #[test]
