@@ -27,7 +27,7 @@ mod cors;
 mod normal;
 mod refusal;
 
-pub use refusal::{BODY_LIMIT, Fault, MAX_VALUES, Refusal, incomplete, too_large};
+pub use refusal::{BODY_LIMIT, Fault, Incomplete, MAX_VALUES, Refusal, incomplete, too_large};
 
 /// The version prefix the reference server serves under, like Graph's `/beta`.
 pub const PREFIX: &str = "/beta";

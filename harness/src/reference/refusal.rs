@@ -287,9 +287,50 @@ pub fn too_large(size: Option<u64>) -> Refusal {
     )
 }
 
-/// The refusal of a body that did not arrive whole; `why` says how far it got.
-pub fn incomplete(why: String) -> Refusal {
-    Refusal::new(Fault::Incomplete, why)
+/// How a request body failed to arrive whole (`serve`'s front sees it happen).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Incomplete {
+    /// The body timeout passed with `read` bytes in, of `declared` if a length was given.
+    TooSlow { read: usize, declared: Option<u64> },
+    /// The connection failed after `read` bytes: `error` is the transport's reason.
+    BrokeOff {
+        read: usize,
+        declared: Option<u64>,
+        error: String,
+    },
+    /// The server closed the connection (to make room, or stopping) while the body arrived.
+    Closed,
+}
+
+/// The refusal of a body that did not arrive whole, saying how far it got.
+pub fn incomplete(how: Incomplete) -> Refusal {
+    let so_far = |read: usize, declared: Option<u64>| match declared {
+        Some(n) => format!("{read} of its {n} bytes"),
+        None => format!("{read} bytes"),
+    };
+    let message = match how {
+        Incomplete::TooSlow { read, declared } => format!(
+            "the request body did not arrive within the body timeout: {} had arrived; send the \
+             body with the head",
+            so_far(read, declared)
+        ),
+        Incomplete::BrokeOff {
+            read,
+            declared,
+            error,
+        } => cut(
+            &format!(
+                "the request body broke off after {} ({error}); nothing was answered",
+                so_far(read, declared)
+            ),
+            300,
+        ),
+        Incomplete::Closed => "the connection was closed (to make room for another, or as the \
+                               server stopped) while the request body was arriving; nothing was \
+                               answered"
+            .to_owned(),
+    };
+    Refusal::new(Fault::Incomplete, message)
 }
 
 /// The body as a valid createLink request: one JSON document, no name twice in one object, and

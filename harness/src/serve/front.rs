@@ -35,7 +35,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use wiremock::Request;
 
-use crate::reference::{Answer, BODY_LIMIT, Refusal, incomplete, too_large};
+use crate::reference::{Answer, BODY_LIMIT, Incomplete, Refusal, error, incomplete, too_large};
 
 /// What the front allows each client.
 #[derive(Clone, Copy, Debug)]
@@ -139,11 +139,8 @@ pub async fn serve(
                 counts.accept_errors.fetch_add(1, Ordering::Relaxed);
                 // Out of descriptors: free one. Any accept error: the listener stays, and the
                 // loop tries again after a pause rather than spinning on the error.
-                let closing = waiting.close_longest();
+                let closing = waiting.close_longest(&counts);
                 let freed = closing == Closing::Closed;
-                if freed {
-                    counts.evicted.fetch_add(1, Ordering::Relaxed);
-                }
                 // With a descriptor freed, the next accept can succeed as soon as the closed
                 // connection's task has dropped its socket.
                 let pause = match closing {
@@ -205,7 +202,7 @@ async fn room(
         }
         // Registered before looking, so a connection that starts waiting after is not missed.
         let changed = waiting.changed.notified();
-        let closing = waiting.close_longest();
+        let closing = waiting.close_longest(counts);
         if let Closing::Wait(grace) = closing {
             tokio::select! {
                 permit = Arc::clone(open).acquire_owned() => if let Ok(permit) = permit {
@@ -216,7 +213,6 @@ async fn room(
             continue;
         }
         if closing == Closing::Closed {
-            counts.evicted.fetch_add(1, Ordering::Relaxed);
             notices.say(
                 Notice::Full,
                 &format!(
@@ -322,19 +318,19 @@ impl Connection {
     /// Reads `request`'s body within the limits, has it answered, and returns the answer.
     async fn exchange(&self, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
         let (parts, mut body) = request.into_parts();
-        let mut head = head_of(&parts);
         let declared = parts
             .headers
             .get(hyper::header::CONTENT_LENGTH)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         // Until the body is whole, a connection closed to make room leaves a log line.
-        let mut unanswered = Unanswered {
-            request: Some(head.clone()),
+        let unanswered = Unanswered {
+            request: Some(head_of(&parts)),
             respond: &self.respond,
         };
         let deadline = tokio::time::Instant::now() + self.limits.body_timeout;
         let mut refused = None;
+        let mut body_bytes = Vec::new();
         if let Some(size) = declared.filter(|&n| n > BODY_LIMIT as u64) {
             refused = Some(too_large(Some(size)));
             // A client waiting for `100 Continue` sends nothing more; any other is sending the
@@ -344,11 +340,12 @@ impl Connection {
             }
         } else {
             match read(&mut body, deadline, declared).await {
-                Ok(bytes) => head.body = bytes,
+                Ok(bytes) => body_bytes = bytes,
                 Err(refusal) => refused = Some(refusal),
             }
         }
-        unanswered.request = None;
+        let mut head = unanswered.into_request();
+        head.body = body_bytes;
         self.waiting.busy(self.id);
         let close = refused.is_some();
         let arrival = match refused {
@@ -360,7 +357,7 @@ impl Connection {
         // work: off the runtime's threads, so answering never holds up reading and accepting.
         let answer = tokio::task::spawn_blocking(move || respond(arrival))
             .await
-            .unwrap_or_else(|_| crate::reference::error(500, "generalException", "no answer"));
+            .unwrap_or_else(|_| error(500, "generalException", "no answer"));
         response(answer, close)
     }
 }
@@ -399,9 +396,19 @@ async fn read(
     let mut bytes = Vec::with_capacity(declared.unwrap_or(0).min(64 * 1024) as usize);
     loop {
         let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
-            Err(_) => return Err(incomplete(slow(bytes.len(), declared))),
+            Err(_) => {
+                let read = bytes.len();
+                return Err(incomplete(Incomplete::TooSlow { read, declared }));
+            }
             Ok(None) => return Ok(bytes),
-            Ok(Some(Err(e))) => return Err(incomplete(cut_off(bytes.len(), declared, &e))),
+            Ok(Some(Err(e))) => {
+                let (read, error) = (bytes.len(), e.to_string());
+                return Err(incomplete(Incomplete::BrokeOff {
+                    read,
+                    declared,
+                    error,
+                }));
+            }
             Ok(Some(Ok(frame))) => frame,
         };
         if let Ok(data) = frame.into_data() {
@@ -428,31 +435,6 @@ async fn drain(body: &mut Incoming, deadline: tokio::time::Instant) {
     }
 }
 
-fn of(read: usize, declared: Option<u64>) -> String {
-    match declared {
-        Some(n) => format!("{read} of its {n} bytes"),
-        None => format!("{read} bytes"),
-    }
-}
-
-fn slow(read: usize, declared: Option<u64>) -> String {
-    format!(
-        "the request body did not arrive within the body timeout: {} had arrived; send the body \
-         with the head",
-        of(read, declared)
-    )
-}
-
-fn cut_off(read: usize, declared: Option<u64>, e: &hyper::Error) -> String {
-    crate::model::json_text::cut(
-        &format!(
-            "the request body broke off after {} ({e}); nothing was answered",
-            of(read, declared)
-        ),
-        300,
-    )
-}
-
 /// The reference's answer as an HTTP response; `close` ends the connection after it (a body
 /// not read whole leaves the connection in no state for another request).
 fn response(answer: Answer, close: bool) -> hyper::Response<Full<Bytes>> {
@@ -469,14 +451,11 @@ fn response(answer: Answer, close: bool) -> hyper::Response<Full<Bytes>> {
         builder = builder.header(hyper::header::CONTENT_TYPE, answer.content_type.as_str());
         Bytes::from(answer.body.to_string())
     };
-    builder.body(Full::new(body)).unwrap_or_else(|e| {
-        // Only a header the reference made could be refused here; say so rather than panic.
-        let mut fallback = hyper::Response::new(Full::new(Bytes::from(format!(
-            "{{\"error\":{{\"code\":\"generalException\",\"message\":\"{e}\"}}}}"
-        ))));
-        *fallback.status_mut() = hyper::StatusCode::INTERNAL_SERVER_ERROR;
-        fallback
-    })
+    // Only a header the reference made could be refused here: say so in Graph's error shape,
+    // whose own headers are always valid, rather than panic.
+    builder
+        .body(Full::new(body))
+        .unwrap_or_else(|e| response(error(500, "generalException", &e.to_string()), true))
 }
 
 /// A request whose body was still arriving: if the connection is closed under it (to make
@@ -486,15 +465,17 @@ struct Unanswered<'a> {
     respond: &'a Respond,
 }
 
+impl Unanswered<'_> {
+    /// The request, whole now: nothing is logged on its behalf when this is dropped.
+    fn into_request(mut self) -> Request {
+        self.request.take().expect("set when made, taken only here")
+    }
+}
+
 impl Drop for Unanswered<'_> {
     fn drop(&mut self) {
         if let Some(request) = self.request.take() {
-            let refusal = incomplete(
-                "the connection was closed (to make room for another, or as the server stopped) \
-                 while the request body was arriving; nothing was answered"
-                    .to_owned(),
-            );
-            (self.respond)(Arrival::Refused(request, refusal));
+            (self.respond)(Arrival::Refused(request, incomplete(Incomplete::Closed)));
         }
     }
 }
@@ -553,8 +534,9 @@ impl Waiting {
     }
 
     /// Closes the connection that has waited longest for its client, if it has waited at least
-    /// [`GRACE`]: `Closed`, `NoneWaits`, or `Wait` the time until it has.
-    fn close_longest(&self) -> Closing {
+    /// [`GRACE`], and counts it in `counts`: `Closed`, `NoneWaits`, or `Wait` the time until it
+    /// has.
+    fn close_longest(&self, counts: &Counts) -> Closing {
         let mut inner = self.lock();
         let Some((&wait, &(id, since))) = inner.order.first_key_value() else {
             return Closing::NoneWaits;
@@ -567,6 +549,7 @@ impl Waiting {
         if let Some((_, closed)) = inner.connections.remove(&id) {
             closed.notify_one();
         }
+        counts.evicted.fetch_add(1, Ordering::Relaxed);
         Closing::Closed
     }
 }
