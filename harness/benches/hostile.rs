@@ -270,13 +270,7 @@ fn serve_costly_requests() {
             .unwrap_or_default();
         let wall = started.elapsed();
         // The high-water mark so far: each row's peak includes the rows before.
-        let peak_kib = std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|status| {
-                let line = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
-                line.split_whitespace().next()?.parse::<u64>().ok()
-            })
-            .unwrap_or(0);
+        let peak_kib = tests_common::program::peak_kib(pid as u32).unwrap_or(0);
         println!(
             "| serve, 20 × {name} | - | - | {:.2} s (slowest {:.1} ms) | {:.1} MiB | a good \
              request meanwhile: {} | - |",
@@ -477,21 +471,19 @@ fn deep_long_names(stream: &mut TcpStream) {
 
 fn many_members(stream: &mut TcpStream) {
     static BODY: OnceLock<String> = OnceLock::new();
-    let body = BODY.get_or_init(|| {
-        let members: Vec<String> = (0..500_000).map(|i| format!("\"m{i}\":0")).collect();
-        format!("{{\"value\": {{{}}}}}", members.join(","))
-    });
-    json_answer(stream, body);
+    json_answer(stream, BODY.get_or_init(|| object_of_members(500_000)));
 }
 
 /// Just under the value cap: parsed and judged, so its reservation is what judging costs.
 fn members_under_the_cap(stream: &mut TcpStream) {
     static BODY: OnceLock<String> = OnceLock::new();
-    let body = BODY.get_or_init(|| {
-        let members: Vec<String> = (0..45_000).map(|i| format!("\"m{i}\":0")).collect();
-        format!("{{\"value\": {{{}}}}}", members.join(","))
-    });
-    json_answer(stream, body);
+    json_answer(stream, BODY.get_or_init(|| object_of_members(45_000)));
+}
+
+/// `{"value": {"m0":0, "m1":0, …}}` with `n` members.
+fn object_of_members(n: usize) -> String {
+    let members: Vec<String> = (0..n).map(|i| format!("\"m{i}\":0")).collect();
+    format!("{{\"value\": {{{}}}}}", members.join(","))
 }
 
 /// A violation for every value, just under the value cap: the costliest body per byte to judge.

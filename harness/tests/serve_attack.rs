@@ -274,12 +274,7 @@ fn a_huge_chunked_body_is_never_held_in_memory() {
     let _ = stream.write_all(b"0\r\n\r\n");
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
-    let status = std::fs::read_to_string(format!("/proc/{}/status", serve.child.id())).unwrap();
-    let peak_kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap();
+    let peak_kib = common::program::peak_kib(serve.child.id()).unwrap();
     assert!(peak_kib < 64 * 1024, "serve peaked at {peak_kib} KiB");
     let stderr = serve.stop();
     assert!(

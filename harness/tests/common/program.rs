@@ -82,3 +82,10 @@ pub fn shown(out: &Output) -> String {
 pub fn temp_dir(name: &str) -> createlink::load::files::TempDir {
     createlink::load::files::TempDir::new(name)
 }
+
+/// The peak resident memory of process `pid` so far, in KiB (`VmHWM` in /proc), if it runs.
+pub fn peak_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix("VmHWM:"))?;
+    line.split_whitespace().next()?.parse().ok()
+}
