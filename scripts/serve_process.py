@@ -28,8 +28,14 @@ def start(binary, failed):
     reader.join(30)
     url = found[0].strip() if found else ""
     if not url.endswith("/beta"):
-        serve.kill()
-        serve.wait()
+        kill(serve)
         drain.join(5)
         raise failed(f"serve printed no URL within 30 s (got {url!r}):\n{''.join(log)}")
     return serve, url, log, drain
+
+
+def kill(serve):
+    """Kills `serve` (None: not started) if it still runs, and reaps it."""
+    if serve is not None and serve.poll() is None:
+        serve.kill()
+        serve.wait()

@@ -159,9 +159,7 @@ def main(argv):
     except (Failed, Exception) as e:  # noqa: BLE001 - whatever went wrong is reported, loudly
         if not isinstance(e, Failed):
             e = f"{type(e).__name__}: {e}"
-        if serve is not None and serve.poll() is None:
-            serve.kill()
-            serve.wait()
+        serve_process.kill(serve)
         print(f"browser check: FAILED: {e}\nDOM:\n{dom}\nserve's log:\n{''.join(log)}", file=sys.stderr)
         print(f"browser check: FAILED: {e}")
         return 1

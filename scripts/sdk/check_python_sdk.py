@@ -15,6 +15,7 @@ first mismatch prints "msgraph-sdk check: FAILED: <what>" and serve's log, and e
 
 import asyncio
 import datetime
+import json
 import signal
 import subprocess
 import sys
@@ -24,19 +25,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import serve_process  # noqa: E402
 
-# The createLink paths called, with their parameters filled in. The first goes through the SDK's
-# typed request builders; every other one through `with_url`, as the SDK documents for paths
-# its builders do not reach (the v1.0 SDK has no `me.drive.items`, for one).
-PATHS = [
-    "/drives/b!sdk-drive/items/01SDKITEM/createLink",
-    "/drives/b!sdk-drive/root/createLink",
-    # The published pages' paths (driveitem-createlink, listitem-createlink).
-    "/me/drive/items/01SDKME/createLink",
-    "/users/sdk-user/drive/items/01SDKUSER/createLink",
-    "/groups/sdk-group/drive/items/01SDKGROUP/createLink",
-    "/sites/sdk-site/drive/items/01SDKSITE/createLink",
-    "/sites/sdk-site/lists/sdk-list/items/7/createLink",
-]
+# The createLink paths called (scripts/sdk/paths.json, shared with the JavaScript check). The
+# first goes through the SDK's typed request builders; every other one through `with_url`, as the
+# SDK documents for paths its builders do not reach (the v1.0 SDK has no `me.drive.items`, for
+# one).
+_PATHS = json.loads((Path(__file__).resolve().parent / "paths.json").read_text())
+PATHS = _PATHS["seed"] + _PATHS["published"]
 
 TOKEN = "sdk-check-token-5d0c81"
 PASSWORD = "sdk-check-password-93ae"
@@ -190,8 +184,7 @@ def stop(serve, drain):
     try:
         code = serve.wait(10)
     except subprocess.TimeoutExpired:
-        serve.kill()
-        serve.wait()
+        serve_process.kill(serve)
         raise Failed("serve did not exit within 10 s of SIGTERM")
     drain.join(5)
     expect(code == 0, f"serve exited with {code}")
@@ -222,9 +215,7 @@ def main(argv):
     except (Failed, Exception) as e:  # noqa: BLE001 - whatever went wrong is reported, loudly
         if not isinstance(e, Failed):
             e = f"{type(e).__name__}: {e}"
-        if serve is not None and serve.poll() is None:
-            serve.kill()
-            serve.wait()
+        serve_process.kill(serve)
         print(f"msgraph-sdk check: FAILED: {e}", file=sys.stderr)
         print("serve's log:\n" + "".join(log), file=sys.stderr)
         print(f"msgraph-sdk check: FAILED: {e}")

@@ -24,21 +24,15 @@
 // bounded by 60 s, and serve is killed whatever happens.
 
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const PREFIX = "msgraph-sdk-javascript check:";
 
-// The createLink paths called, as in scripts/sdk/check_python_sdk.py: the suite's seed paths, then
-// the published pages' paths (driveitem-createlink, listitem-createlink).
-const PATHS = [
-  "/drives/b!sdk-drive/items/01SDKITEM/createLink",
-  "/drives/b!sdk-drive/root/createLink",
-  "/me/drive/items/01SDKME/createLink",
-  "/users/sdk-user/drive/items/01SDKUSER/createLink",
-  "/groups/sdk-group/drive/items/01SDKGROUP/createLink",
-  "/sites/sdk-site/drive/items/01SDKSITE/createLink",
-  "/sites/sdk-site/lists/sdk-list/items/7/createLink",
-];
+// The createLink paths called, shared with scripts/sdk/check_python_sdk.py (scripts/sdk/paths.json):
+// the suite's seed paths, then the published pages' paths.
+const SHARED = JSON.parse(readFileSync(new URL("../paths.json", import.meta.url), "utf8"));
+const PATHS = [...SHARED.seed, ...SHARED.published];
 
 const TOKEN = "js-sdk-check-token-7c41e2";
 const PASSWORD = "js-sdk-check-password-0b9d";
