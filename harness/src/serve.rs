@@ -146,21 +146,16 @@ struct Logged {
 
 impl Logged {
     fn respond(&self, arrival: Arrival) -> Answer {
-        let (request, reply) = match arrival {
-            Arrival::Whole(request) => {
-                let reply = self.reference.reply(&request);
-                (request, reply)
-            }
-            Arrival::Refused(request, refused) => {
-                let reply = self.reference.refuse(&request, refused);
-                (request, reply)
-            }
+        let request = &arrival.request;
+        let reply = match arrival.refused {
+            None => self.reference.reply(request),
+            Some(refused) => self.reference.refuse(request, refused),
         };
         let line = self
             .tally
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .record(&request, &reply);
+            .record(request, &reply);
         // A closed stderr must not stop the server.
         let _ = writeln!(std::io::stderr(), "{line}");
         reply.answer
@@ -332,6 +327,27 @@ mod tests {
     fn parse(args: &[&str]) -> Result<Command, String> {
         let args: Vec<OsString> = args.iter().map(OsString::from).collect();
         parse_args(&args)
+    }
+
+    /// `--help` states the limits as text: it must say what the front applies.
+    #[test]
+    fn the_usage_names_the_limits_the_front_applies() {
+        let limits = Limits::within(u64::MAX);
+        for fact in [
+            format!(
+                "{} s to send a request head (at most {} KiB)",
+                limits.header_timeout.as_secs(),
+                limits.max_head / 1024
+            ),
+            format!("{} s more for its", limits.body_timeout.as_secs()),
+            format!(
+                "at most {} MiB: 413",
+                crate::reference::BODY_LIMIT / (1024 * 1024)
+            ),
+            format!("at most {} connections", limits.max_connections),
+        ] {
+            assert!(USAGE.contains(&fact), "{fact:?} not in:\n{USAGE}");
+        }
     }
 
     #[test]

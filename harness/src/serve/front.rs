@@ -64,10 +64,11 @@ impl Limits {
     }
 }
 
-/// A request as it reached the front: whole, or refused before its body was whole.
-pub enum Arrival {
-    Whole(Request),
-    Refused(Request, Refusal),
+/// A request as it reached the front: its body whole, or `refused` before it was whole (then
+/// `request.body` is empty).
+pub struct Arrival {
+    pub request: Request,
+    pub refused: Option<Refusal>,
 }
 
 /// What answers a request (and logs it): the reference, behind `serve`'s log.
@@ -348,9 +349,9 @@ impl Connection {
         head.body = body_bytes;
         self.waiting.busy(self.id);
         let close = refused.is_some();
-        let arrival = match refused {
-            None => Arrival::Whole(head),
-            Some(refusal) => Arrival::Refused(head, refusal),
+        let arrival = Arrival {
+            request: head,
+            refused,
         };
         let respond = Arc::clone(&self.respond);
         // The reference's work is short (the body is at most 1 MiB and 10k values), but it is
@@ -475,7 +476,10 @@ impl Unanswered<'_> {
 impl Drop for Unanswered<'_> {
     fn drop(&mut self) {
         if let Some(request) = self.request.take() {
-            (self.respond)(Arrival::Refused(request, incomplete(Incomplete::Closed)));
+            (self.respond)(Arrival {
+                request,
+                refused: Some(incomplete(Incomplete::Closed)),
+            });
         }
     }
 }
@@ -663,8 +667,9 @@ mod tests {
             let arrivals = Arc::new(Mutex::new(Vec::new()));
             let kept = Arc::clone(&arrivals);
             let respond: Respond = Arc::new(move |arrival| {
-                let (line, answer) = match arrival {
-                    Arrival::Whole(request) => {
+                let (line, answer) = match arrival.refused {
+                    None => {
+                        let request = arrival.request;
                         if request.url.path() == "/slow" {
                             std::thread::sleep(Duration::from_millis(600));
                         }
@@ -672,7 +677,7 @@ mod tests {
                         let answer = crate::reference::error(200, "none", "answered");
                         (line, answer)
                     }
-                    Arrival::Refused(_, refusal) => (
+                    Some(refusal) => (
                         format!("{} {}", refusal.fault, refusal.message),
                         refusal.answer(),
                     ),
