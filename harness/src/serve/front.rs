@@ -182,7 +182,10 @@ pub async fn serve(
             counts: Arc::clone(&counts),
             notices: Arc::clone(&notices),
         };
-        tokio::spawn(connection.run(stream, permit));
+        // Registered here, not in its task: a connection accepted next must find this one among
+        // those it may close, even before this one's task has run.
+        let closed = waiting.open(next_id);
+        tokio::spawn(connection.run(stream, permit, closed));
     }
 }
 
@@ -259,8 +262,7 @@ struct Connection {
 }
 
 impl Connection {
-    async fn run(self, stream: TcpStream, _permit: OwnedSemaphorePermit) {
-        let closed = self.waiting.open(self.id);
+    async fn run(self, stream: TcpStream, _permit: OwnedSemaphorePermit, closed: Arc<Notify>) {
         let this = Arc::new(self);
         let service = {
             let this = Arc::clone(&this);
